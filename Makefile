@@ -1,0 +1,19 @@
+.PHONY: setup demo test test-pg lint bench
+
+setup:
+	scripts/setup.sh
+
+demo:
+	scripts/demo.sh
+
+test:
+	scripts/test.sh
+
+test-pg:
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/servicecommun} scripts/test.sh
+
+lint:
+	scripts/setup.sh && .venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+bench:
+	scripts/setup.sh && .venv/bin/python manage.py bench

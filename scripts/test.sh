@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Run the whole test suite. SQLite by default; PostgreSQL with DATABASE_URL=postgres://…
+# Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+exec .venv/bin/python -m pytest "$@"

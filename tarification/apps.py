@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TarificationConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "tarification"
+    verbose_name = "tarification et titres de recettes"

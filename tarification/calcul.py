@@ -1,0 +1,834 @@
+"""Calcul des contributions du service commun — barème de l'article 7 de la convention.
+
+Source : convention de service commun REDON Agglomération (version 2, septembre 2022),
+article 7 « Modalités financières » (7.1, 7.1.1, 7.2.1, 7.2.2, 7.2.3), avec les articles
+3.2.2 et 4.1 qu'il cite ; règles de ``docs/domain.md`` :
+
+- P1  population municipale en vigueur ; une population manquante bloque la facturation ;
+- P2  tranches de population, bornes exactement comme les tableaux les écrivent ;
+- M6  au-delà de 8 000 habitants : tarif dérogatoire par service ; commune de 8 000 habitants
+      ou moins dotée d'un service informatique : revue préalable du socle complet ;
+- T1  socle complet, annuel (7.1) ;
+- T2  audit, une fois, à la livraison du rapport (7.2.1) ;
+- T3  groupement d'achats, annuel (7.2.2) ; T4 exonération si socle complet la même année ;
+- T5  déduction du prix de l'audit la première année du socle complet (4.1, 7.2.1) ;
+- T6  niveau 1 : demi-journées au-delà de la dotation (3.2.2, 7.1.1) ;
+- T7  socle annexe complet = audit (``calculer_audit``) + groupement annuel ;
+- T8  pas de prorata ; T9 argent en ``Decimal``, arrondi une fois par ligne ;
+- T10 montants hors taxe (la mention de TVA est affaire de présentation, pas de calcul).
+
+Le module est pur : bibliothèque standard seulement, ni Django, ni base de données, ni
+``float``. Le barème est une donnée (``Grille``) ; ``grille_article_7`` en donne la version
+de l'article 7, qui sert de référence aux tests et au chargement initial.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+__all__ = [
+    "CENT",
+    "DEMI_JOURNEES_PAR_JOUR",
+    "Anomalie",
+    "AuditFacture",
+    "Base",
+    "Faits",
+    "Grille",
+    "Ligne",
+    "LigneGrille",
+    "PopulationRetenue",
+    "Resultat",
+    "Revue",
+    "Service",
+    "TarifDerogatoire",
+    "Tranche",
+    "TRANCHES_ARTICLE_7",
+    "arrondir",
+    "calculer_audit",
+    "calculer_contribution",
+    "fin_fenetre_t5",
+    "formater_euros",
+    "formater_nombre",
+    "grille_article_7",
+    "tranche_de",
+    "verifier_tranches",
+]
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+# T6 — les missions de niveau 1 se comptent en demi-journées ; la dotation est exprimée en jours.
+DEMI_JOURNEES_PAR_JOUR = 2
+
+# T5 (décision) — délai entre la livraison du rapport d'audit et la date d'effet du socle complet.
+MOIS_FENETRE_T5 = 6
+
+ESPACE_INSECABLE = "\u00a0"
+
+
+# ---------------------------------------------------------------------------------------------
+# Argent (T9)
+# ---------------------------------------------------------------------------------------------
+
+
+def _decimal(valeur: object, nom: str) -> Decimal:
+    """Convertit un entier en Decimal ; refuse les float (T9 : pas de float dans le calcul)."""
+    if isinstance(valeur, bool) or not isinstance(valeur, Decimal | int):
+        raise TypeError(f"{nom} doit être un Decimal (reçu {type(valeur).__name__}).")
+    return Decimal(valeur)
+
+
+def arrondir(montant: Decimal) -> Decimal:
+    """Arrondit au centime, au plus proche, la demi-valeur vers le haut (ROUND_HALF_UP).
+
+    T9 : c'est LE SEUL point d'arrondi du module. Chaque ligne est arrondie une fois, ici ;
+    un total est la somme de ses lignes déjà arrondies, jamais ré-arrondie.
+    """
+    return _decimal(montant, "montant").quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# ---------------------------------------------------------------------------------------------
+# Formatage français
+# ---------------------------------------------------------------------------------------------
+
+
+def formater_nombre(n: Decimal | int, decimales: int | None = None) -> str:
+    """Nombre à la française : milliers séparés par une espace insécable, virgule décimale.
+
+    ``decimales=None`` garde les décimales de la valeur (``Decimal("1.50")`` → « 1,50 ») ;
+    sinon la valeur est présentée avec ce nombre de décimales (ROUND_HALF_UP).
+    """
+    valeur = _decimal(n, "n")
+    if decimales is not None:
+        valeur = valeur.quantize(Decimal(1).scaleb(-decimales), rounding=ROUND_HALF_UP)
+    texte = format(valeur, "f")
+    signe = ""
+    if texte.startswith("-"):
+        signe, texte = "-", texte[1:]
+    entier, _, fraction = texte.partition(".")
+    groupes = []
+    while len(entier) > 3:
+        groupes.insert(0, entier[-3:])
+        entier = entier[:-3]
+    groupes.insert(0, entier)
+    resultat = ESPACE_INSECABLE.join(groupes)
+    if fraction:
+        resultat += "," + fraction
+    if valeur == 0:
+        signe = ""  # pas de « -0,00 »
+    return signe + resultat
+
+
+def formater_euros(montant: Decimal) -> str:
+    """Montant en euros : ``Decimal("5532.5")`` → « 5 532,50 € » (espaces insécables U+00A0)."""
+    return formater_nombre(montant, 2) + ESPACE_INSECABLE + "€"
+
+
+def _formater_quantite(n: Decimal | int) -> str:
+    """Quantité sans zéros superflus : ``Decimal("5.0")`` → « 5 », ``Decimal("4.50")`` → « 4,5 »."""
+    valeur = _decimal(n, "n")
+    if valeur == valeur.to_integral_value():
+        return formater_nombre(valeur.to_integral_value())
+    return formater_nombre(valeur.normalize())
+
+
+def _formater_date(jour: date) -> str:
+    return jour.strftime("%d/%m/%Y")
+
+
+# ---------------------------------------------------------------------------------------------
+# Services et tranches (P2)
+# ---------------------------------------------------------------------------------------------
+
+
+class Service(StrEnum):
+    SOCLE_COMPLET = "socle_complet"
+    AUDIT = "audit"
+    GROUPEMENT = "groupement"
+    NIVEAU1 = "niveau1"
+
+    @property
+    def libelle(self) -> str:
+        return _LIBELLES_SERVICE[self]
+
+
+_LIBELLES_SERVICE = {
+    Service.SOCLE_COMPLET: "Socle complet",
+    Service.AUDIT: "Audit",
+    Service.GROUPEMENT: "Groupement d'achats",
+    Service.NIVEAU1: "Niveau 1",
+}
+
+
+@dataclass(frozen=True)
+class Tranche:
+    """Tranche de population ; ``None`` = pas de borne de ce côté."""
+
+    libelle: str
+    borne_inf: int | None
+    inf_incluse: bool
+    borne_sup: int | None
+    sup_incluse: bool
+
+    def contient(self, population: int) -> bool:
+        # P2 — le test exactement tel que les tableaux l'écrivent.
+        if self.borne_inf is not None:
+            if population < self.borne_inf:
+                return False
+            if population == self.borne_inf and not self.inf_incluse:
+                return False
+        if self.borne_sup is not None:
+            if population > self.borne_sup:
+                return False
+            if population == self.borne_sup and not self.sup_incluse:
+                return False
+        return True
+
+    def intervalle(self) -> tuple[int, int | None]:
+        """Populations entières couvertes, ``(min, max)`` inclus ; ``max=None`` = sans limite."""
+        if self.borne_inf is None:
+            bas = 0
+        else:
+            bas = max(0, self.borne_inf if self.inf_incluse else self.borne_inf + 1)
+        if self.borne_sup is None:
+            haut = None
+        else:
+            haut = self.borne_sup if self.sup_incluse else self.borne_sup - 1
+        return bas, haut
+
+
+# P2 — les quatre tranches de l'article 7.
+MOINS_DE_1500 = Tranche("moins de 1 500", None, False, 1500, False)  # p < 1500
+DE_1500_A_3000 = Tranche("de 1 500 à moins de 3 000", 1500, True, 3000, False)  # 1500 ≤ p < 3000
+DE_3000_A_8000 = Tranche("de 3 000 à 8 000", 3000, True, 8000, True)  # 3000 ≤ p ≤ 8000
+PLUS_DE_8000 = Tranche("plus de 8 000", 8000, False, None, False)  # p > 8000
+TRANCHES_ARTICLE_7 = (MOINS_DE_1500, DE_1500_A_3000, DE_3000_A_8000, PLUS_DE_8000)
+
+
+# ---------------------------------------------------------------------------------------------
+# Barème (grille)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LigneGrille:
+    service: Service
+    tranche: Tranche
+    part_fixe: Decimal = Decimal("0")  # €
+    taux: Decimal = Decimal("0")  # € par habitant
+    jours: Decimal | None = None  # dotation niveau 1 en jours (service NIVEAU1 seulement)
+    derogation_requise: bool = False  # M6 : tranche non tarifée, tarif dérogatoire nécessaire
+    article: str = ""  # ex. « art. 7.1 »
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "service", Service(self.service))
+        object.__setattr__(self, "part_fixe", _decimal(self.part_fixe, "part_fixe"))
+        object.__setattr__(self, "taux", _decimal(self.taux, "taux"))
+        if self.jours is not None:
+            object.__setattr__(self, "jours", _decimal(self.jours, "jours"))
+
+
+@dataclass(frozen=True)
+class Grille:
+    libelle: str
+    debut: date
+    fin: date | None
+    pool_jours: Decimal  # T6 : 117 jours ouvrés partagés
+    prix_demi_journee: Decimal  # T6 : 200 € la demi-journée
+    lignes: tuple[LigneGrille, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pool_jours", _decimal(self.pool_jours, "pool_jours"))
+        object.__setattr__(
+            self, "prix_demi_journee", _decimal(self.prix_demi_journee, "prix_demi_journee")
+        )
+        object.__setattr__(self, "lignes", tuple(self.lignes))
+
+    def ligne(self, service: Service, population: int) -> LigneGrille:
+        """La ligne du barème de ce service dont la tranche contient la population (P2)."""
+        if isinstance(population, bool) or not isinstance(population, int) or population < 0:
+            raise ValueError(f"Population invalide : {population!r} (entier positif attendu).")
+        service = Service(service)
+        trouvees = [
+            ligne
+            for ligne in self.lignes
+            if ligne.service == service and ligne.tranche.contient(population)
+        ]
+        if not trouvees:
+            raise ValueError(
+                f"Barème « {self.libelle} » : aucune tranche du service {service.libelle} "
+                f"pour {formater_nombre(population)} habitants."
+            )
+        if len(trouvees) > 1:
+            libelles = ", ".join(f"« {ligne.tranche.libelle} »" for ligne in trouvees)
+            raise ValueError(
+                f"Barème « {self.libelle} » : plusieurs tranches du service {service.libelle} "
+                f"pour {formater_nombre(population)} habitants ({libelles})."
+            )
+        return trouvees[0]
+
+
+def tranche_de(grille: Grille, service: Service, population: int) -> Tranche:
+    return grille.ligne(service, population).tranche
+
+
+def verifier_tranches(lignes: Iterable[LigneGrille]) -> list[str]:
+    """P2 — pour chaque service, les tranches couvrent chaque population entière ≥ 0, sans
+    trou ni chevauchement. Renvoie les erreurs en français ; liste vide = barème correct."""
+    par_service: dict[Service, list[LigneGrille]] = {}
+    for ligne in lignes:
+        par_service.setdefault(Service(ligne.service), []).append(ligne)
+
+    erreurs: list[str] = []
+    for service in Service:
+        if service not in par_service:
+            continue
+        nom = service.libelle
+        intervalles = []
+        for ligne in par_service[service]:
+            bas, haut = ligne.tranche.intervalle()
+            if haut is not None and haut < bas:
+                erreurs.append(f"{nom} : la tranche « {ligne.tranche.libelle} » est vide.")
+                continue
+            intervalles.append((bas, haut, ligne.tranche.libelle))
+        intervalles.sort(key=lambda i: (i[0], -1 if i[1] is None else i[1]))
+
+        attendu: int | None = 0  # première population pas encore couverte ; None = tout couvert
+        precedente = ""
+        for bas, haut, libelle in intervalles:
+            if attendu is not None and bas > attendu:
+                if attendu == 0:
+                    erreurs.append(f"{nom} : aucune tranche de 0 à {bas - 1} habitants.")
+                else:
+                    manquantes = f"{attendu}" if attendu == bas - 1 else f"de {attendu} à {bas - 1}"
+                    erreurs.append(
+                        f"{nom} : trou entre {attendu - 1} et {bas} habitants "
+                        f"(aucune tranche pour {manquantes} habitants)."
+                    )
+            elif attendu is None or bas < attendu:
+                # Populations couvertes deux fois : de ``bas`` à la fin de la partie commune.
+                fins = [
+                    f for f in (haut, None if attendu is None else attendu - 1) if f is not None
+                ]
+                etendue = f"de {bas} à {min(fins)}" if fins else f"à partir de {bas}"
+                erreurs.append(
+                    f"{nom} : chevauchement entre « {precedente} » et « {libelle} » "
+                    f"({etendue} habitants)."
+                )
+            if haut is None:
+                attendu = None
+            elif attendu is not None:
+                attendu = max(attendu, haut + 1)
+            precedente = libelle
+        if attendu == 0:
+            erreurs.append(f"{nom} : aucune tranche ne couvre la moindre population.")
+        elif attendu is not None:
+            erreurs.append(f"{nom} : aucune tranche au-delà de {attendu - 1} habitants.")
+    return erreurs
+
+
+def grille_article_7(debut: date = date(2022, 1, 1)) -> Grille:
+    """Le barème de l'article 7 de la convention (version 2, septembre 2022), en données."""
+    d = Decimal
+    lignes = (
+        # T1 — socle complet, annuel (art. 7.1) ; au-delà de 8 000 : tarif dérogatoire (M6).
+        LigneGrille(Service.SOCLE_COMPLET, MOINS_DE_1500, d("1500"), d("1.50"), article="art. 7.1"),
+        LigneGrille(
+            Service.SOCLE_COMPLET, DE_1500_A_3000, d("2000"), d("1.50"), article="art. 7.1"
+        ),
+        LigneGrille(
+            Service.SOCLE_COMPLET, DE_3000_A_8000, d("2500"), d("1.50"), article="art. 7.1"
+        ),
+        LigneGrille(
+            Service.SOCLE_COMPLET, PLUS_DE_8000, derogation_requise=True, article="art. 7.1"
+        ),
+        # T2 — audit, une fois (art. 7.2.1) ; au-delà de 8 000 : tarif dérogatoire (M6).
+        LigneGrille(Service.AUDIT, MOINS_DE_1500, d("990"), article="art. 7.2.1"),
+        LigneGrille(Service.AUDIT, DE_1500_A_3000, d("3500"), article="art. 7.2.1"),
+        LigneGrille(Service.AUDIT, DE_3000_A_8000, d("7000"), article="art. 7.2.1"),
+        LigneGrille(Service.AUDIT, PLUS_DE_8000, derogation_requise=True, article="art. 7.2.1"),
+        # T3 — groupement d'achats, annuel (art. 7.2.2) ; décision : 0,25 €/hab. partout.
+        LigneGrille(Service.GROUPEMENT, MOINS_DE_1500, d("750"), d("0.25"), article="art. 7.2.2"),
+        LigneGrille(Service.GROUPEMENT, DE_1500_A_3000, d("1250"), d("0.25"), article="art. 7.2.2"),
+        LigneGrille(Service.GROUPEMENT, DE_3000_A_8000, d("2000"), d("0.25"), article="art. 7.2.2"),
+        LigneGrille(Service.GROUPEMENT, PLUS_DE_8000, d("3500"), d("0.25"), article="art. 7.2.2"),
+        # T6 — dotation niveau 1 (décision : l'exemple de répartition de l'art. 3.2.2).
+        LigneGrille(Service.NIVEAU1, MOINS_DE_1500, jours=d("2.5"), article="art. 3.2.2 et 7.1.1"),
+        LigneGrille(Service.NIVEAU1, DE_1500_A_3000, jours=d("4.5"), article="art. 3.2.2 et 7.1.1"),
+        LigneGrille(Service.NIVEAU1, DE_3000_A_8000, jours=d("6.5"), article="art. 3.2.2 et 7.1.1"),
+        LigneGrille(
+            Service.NIVEAU1, PLUS_DE_8000, derogation_requise=True, article="art. 3.2.2 et 7.1.1"
+        ),
+    )
+    return Grille(
+        libelle="Article 7 de la convention (version 2, septembre 2022)",
+        debut=debut,
+        fin=None,
+        pool_jours=d("117"),
+        prix_demi_journee=d("200"),
+        lignes=lignes,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Faits (entrées du calcul)
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PopulationRetenue:
+    valeur: int
+    millesime: int
+    nature: str = "population municipale"
+
+    def __post_init__(self) -> None:
+        if isinstance(self.valeur, bool) or not isinstance(self.valeur, int) or self.valeur < 0:
+            raise ValueError(f"Population invalide : {self.valeur!r} (entier positif attendu).")
+
+
+@dataclass(frozen=True)
+class TarifDerogatoire:
+    """M6 — remplace tout le montant du barème de son service (parts fixe et variable) ;
+    pour le niveau 1, ``jours`` remplace la dotation."""
+
+    montant: Decimal | None = None
+    jours: Decimal | None = None
+    base_legale: str = ""
+
+    def __post_init__(self) -> None:
+        if self.montant is not None:
+            montant = _decimal(self.montant, "montant")
+            if montant < 0:
+                raise ValueError("Un tarif dérogatoire ne peut pas être négatif.")
+            object.__setattr__(self, "montant", montant)
+        if self.jours is not None:
+            jours = _decimal(self.jours, "jours")
+            if jours < 0:
+                raise ValueError("Une dotation dérogatoire ne peut pas être négative.")
+            object.__setattr__(self, "jours", jours)
+
+
+@dataclass(frozen=True)
+class AuditFacture:
+    """L'audit tel que facturé, net de toute réduction (T5)."""
+
+    livre_le: date
+    montant: Decimal
+
+    def __post_init__(self) -> None:
+        montant = _decimal(self.montant, "montant")
+        if montant < 0:
+            raise ValueError("Le montant facturé d'un audit ne peut pas être négatif.")
+        object.__setattr__(self, "montant", montant)
+
+
+@dataclass(frozen=True)
+class Revue:
+    """M6 — revue des moyens d'une commune de 8 000 habitants ou moins dotée d'un service
+    informatique, préalable à la facturation du socle complet."""
+
+    date: date
+    conclusion: str
+
+
+@dataclass(frozen=True)
+class Faits:
+    annee: int
+    population: PopulationRetenue | None  # None → anomalie bloquante (P1)
+    socle_complet: bool = False  # en vigueur au moins un jour de l'année (T8)
+    groupement: bool = False  # en vigueur au moins un jour de l'année (T8)
+    date_effet_socle: date | None = None  # T5 : la première année du socle est celle de cette date
+    audit: AuditFacture | None = None  # audit acheté auparavant (T5)
+    demi_journees: int = 0  # demi-journées de niveau 1 consommées l'année N (T6)
+    service_informatique: bool = False  # M6
+    revue: Revue | None = None  # M6
+    derogations: Mapping[Service, TarifDerogatoire] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if (
+            isinstance(self.demi_journees, bool)
+            or not isinstance(self.demi_journees, int)
+            or self.demi_journees < 0
+        ):
+            raise ValueError(f"Nombre de demi-journées invalide : {self.demi_journees!r}.")
+        object.__setattr__(
+            self, "derogations", {Service(k): v for k, v in dict(self.derogations).items()}
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Résultat
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Base:
+    """Base de liquidation d'une ligne (B5)."""
+
+    article: str
+    population: int | None
+    millesime: int | None
+    tranche: str | None
+    part_fixe: Decimal | None
+    taux: Decimal | None
+    quantite: Decimal | None
+    detail: str = ""  # texte libre en français
+    nature_population: str = "population municipale"
+    unite: str = "hab."  # unité de la quantité
+
+    def texte(self) -> str:
+        """Une phrase en français, nombres à la française, par exemple :
+        « art. 7.1 — population municipale 2 355 hab. (millésime 2021), tranche « de 1 500 à
+        moins de 3 000 » : part fixe 2 000,00 € + 1,50 € × 2 355 hab. »"""
+        texte = self.article
+        if self.population is not None:
+            texte += f" — {self.nature_population} {formater_nombre(self.population)} hab."
+            if self.millesime is not None:
+                texte += f" (millésime {self.millesime})"
+            if self.tranche:
+                texte += f", tranche « {self.tranche} »"
+        elif self.tranche:
+            texte += f" — tranche « {self.tranche} »"
+
+        calcul = ""
+        quantite = (
+            "" if self.quantite is None else f"{_formater_quantite(self.quantite)} {self.unite}"
+        )
+        if self.part_fixe is not None and self.taux and quantite:
+            calcul = (
+                f"part fixe {formater_euros(self.part_fixe)} + "
+                f"{formater_euros(self.taux)} × {quantite}"
+            )
+        elif self.part_fixe is not None:
+            calcul = f"forfait {formater_euros(self.part_fixe)}"
+        elif self.taux is not None and quantite:
+            calcul = f"{quantite} × {formater_euros(self.taux)}"
+
+        if calcul:
+            texte += f" : {calcul}"
+            if self.detail:
+                texte += f" ({self.detail})"
+        elif self.detail:
+            texte += f" : {self.detail}"
+        return texte
+
+
+@dataclass(frozen=True)
+class Ligne:
+    code: str
+    libelle: str
+    base: Base
+    montant: Decimal
+
+
+@dataclass(frozen=True)
+class Anomalie:
+    code: str
+    message: str
+    bloquante: bool = True
+
+
+@dataclass(frozen=True)
+class Resultat:
+    lignes: tuple[Ligne, ...]
+    anomalies: tuple[Anomalie, ...]
+
+    @property
+    def bloque(self) -> bool:
+        return any(anomalie.bloquante for anomalie in self.anomalies)
+
+    @property
+    def total(self) -> Decimal | None:
+        # T9 — le total est la somme des lignes (déjà arrondies), sans nouvel arrondi.
+        if self.bloque:
+            return None
+        return sum((ligne.montant for ligne in self.lignes), ZERO)
+
+
+# ---------------------------------------------------------------------------------------------
+# Calcul
+# ---------------------------------------------------------------------------------------------
+
+
+def fin_fenetre_t5(livre_le: date) -> date:
+    """T5 — dernier jour (inclus) où la date d'effet du socle complet ouvre droit à la
+    déduction : livraison + 6 mois calendaires, jour ramené à la fin du mois si besoin."""
+    mois = livre_le.month - 1 + MOIS_FENETRE_T5
+    annee, mois = livre_le.year + mois // 12, mois % 12 + 1
+    jour = min(livre_le.day, calendar.monthrange(annee, mois)[1])
+    return date(annee, mois, jour)
+
+
+def _anomalie_population(objet: str) -> Anomalie:
+    # P1 — jamais remplacée par la population d'une autre année.
+    return Anomalie(
+        "population_manquante",
+        f"Population manquante : aucune population municipale en vigueur pour {objet} (P1) ; "
+        "la facturation de ce membre est bloquée.",
+    )
+
+
+def _anomalie_derogation(service: Service, population: int) -> Anomalie:
+    # M6 — au-delà de 8 000 habitants, le barème ne tarife pas ce service.
+    manque = (
+        "dotation dérogatoire manquante"
+        if service is Service.NIVEAU1
+        else "tarif dérogatoire manquant"
+    )
+    return Anomalie(
+        "tarif_derogatoire_manquant",
+        f"{service.libelle} : {manque} — le barème ne tarife pas ce service au-delà "
+        f"de 8 000 habitants (population {formater_nombre(population)} hab., M6).",
+    )
+
+
+def _tarifer(
+    grille: Grille,
+    service: Service,
+    population: PopulationRetenue,
+    derogation: TarifDerogatoire | None,
+    complement: str = "",
+) -> tuple[Decimal, Base] | Anomalie:
+    """Montant d'un service tarifé par population (T1, T2, T3), ou l'anomalie M6."""
+    p = population.valeur
+    ligne = grille.ligne(service, p)  # P2
+    commun = {
+        "article": ligne.article,
+        "population": p,
+        "millesime": population.millesime,
+        "tranche": ligne.tranche.libelle,
+        "nature_population": population.nature,
+    }
+    if derogation is not None and derogation.montant is not None:
+        # M6 — le tarif dérogatoire remplace tout le montant du barème (fixe et variable).
+        montant = arrondir(derogation.montant)
+        detail = f"tarif dérogatoire {formater_euros(montant)}"
+        if derogation.base_legale:
+            detail += f" (base légale : {derogation.base_legale})"
+        if complement:
+            detail += f" ; {complement}"
+        base = Base(part_fixe=None, taux=None, quantite=None, detail=detail, **commun)
+        return montant, base
+    if ligne.derogation_requise:
+        # M6 — tranche non tarifée par le barème (plus de 8 000 habitants).
+        return _anomalie_derogation(service, p)
+    # T1 / T2 / T3 — part fixe + taux × population, arrondi une seule fois (T9).
+    montant = arrondir(ligne.part_fixe + ligne.taux * p)
+    base = Base(
+        part_fixe=ligne.part_fixe,
+        taux=ligne.taux,
+        quantite=Decimal(p),
+        detail=complement,
+        **commun,
+    )
+    return montant, base
+
+
+def calculer_audit(
+    grille: Grille,
+    population: PopulationRetenue | None,
+    derogation: TarifDerogatoire | None = None,
+) -> Resultat:
+    """T2 — l'audit, facturé une fois à la livraison du rapport (avec la population et le
+    barème en vigueur à cette date, choisis par l'appelant)."""
+    if population is None:
+        return Resultat((), (_anomalie_population("la tarification de l'audit"),))
+    tarif = _tarifer(grille, Service.AUDIT, population, derogation)
+    if isinstance(tarif, Anomalie):
+        return Resultat((), (tarif,))
+    montant, base = tarif
+    return Resultat((Ligne("audit", "Audit (niveau 1 du socle annexe)", base, montant),), ())
+
+
+def _ligne_socle(grille: Grille, faits: Faits, anomalies: list[Anomalie]) -> Ligne | None:
+    """T1 + M6 — contribution annuelle au socle complet."""
+    population = faits.population
+    assert population is not None
+    p = population.valeur
+    derogation = faits.derogations.get(Service.SOCLE_COMPLET)
+    complement = ""
+    if p <= 8000 and faits.service_informatique:
+        # M6 — commune dotée d'un service informatique : revue préalable obligatoire.
+        if faits.revue is None:
+            anomalies.append(
+                Anomalie(
+                    "revue_manquante",
+                    "Socle complet : revue des moyens manquante (commune dotée d'un service "
+                    "informatique, art. 7.1 (*), M6) ; le socle complet ne peut être facturé.",
+                )
+            )
+            return None
+        complement = f"revue du {_formater_date(faits.revue.date)} : {faits.revue.conclusion}"
+    tarif = _tarifer(grille, Service.SOCLE_COMPLET, population, derogation, complement)
+    if isinstance(tarif, Anomalie):
+        anomalies.append(tarif)
+        return None
+    montant, base = tarif
+    return Ligne(
+        "socle_complet", f"Socle complet — contribution annuelle {faits.annee}", base, montant
+    )
+
+
+def _ligne_deduction(faits: Faits, socle: Ligne) -> Ligne | None:
+    """T5 — déduction du prix de l'audit la première année du socle complet."""
+    audit, effet = faits.audit, faits.date_effet_socle
+    if audit is None or effet is None:
+        return None
+    if faits.annee != effet.year:  # seulement la PREMIÈRE année du socle complet
+        return None
+    limite = fin_fenetre_t5(audit.livre_le)
+    if effet > limite:  # au-delà de 6 mois : pas de déduction (une date antérieure convient)
+        return None
+    prix_audit = arrondir(audit.montant)
+    # Plancher : socle + déduction jamais sous 0, ni remboursement ni report de l'excédent.
+    deduit = min(prix_audit, socle.montant)
+    detail = (
+        f"audit livré le {_formater_date(audit.livre_le)}, facturé {formater_euros(prix_audit)} ; "
+        f"date d'effet du socle complet {_formater_date(effet)}, dans les 6 mois "
+        f"(jusqu'au {_formater_date(limite)})"
+    )
+    if deduit < prix_audit:
+        detail += (
+            f" ; déduction limitée au montant du socle complet ({formater_euros(socle.montant)}), "
+            "sans remboursement ni report de l'excédent"
+        )
+    base = Base(
+        article="art. 4.1 et 7.2.1",
+        population=None,
+        millesime=None,
+        tranche=None,
+        part_fixe=None,
+        taux=None,
+        quantite=None,
+        detail=detail,
+    )
+    return Ligne("deduction_audit", "Déduction du prix de l'audit (art. 7.2.1)", base, -deduit)
+
+
+def _ligne_groupement(grille: Grille, faits: Faits, anomalies: list[Anomalie]) -> Ligne | None:
+    """T3 — contribution annuelle au groupement d'achats."""
+    population = faits.population
+    assert population is not None
+    derogation = faits.derogations.get(Service.GROUPEMENT)
+    tarif = _tarifer(grille, Service.GROUPEMENT, population, derogation)
+    if isinstance(tarif, Anomalie):
+        anomalies.append(tarif)
+        return None
+    montant, base = tarif
+    return Ligne(
+        "groupement", f"Groupement d'achats — contribution annuelle {faits.annee}", base, montant
+    )
+
+
+def _ligne_niveau1(grille: Grille, faits: Faits, anomalies: list[Anomalie]) -> Ligne | None:
+    """T6 — demi-journées de niveau 1 au-delà de la dotation annuelle du membre."""
+    utilisees = faits.demi_journees
+    prix = grille.prix_demi_journee
+    if faits.socle_complet:
+        population = faits.population
+        if population is None:
+            return None  # déjà signalé (P1)
+        p = population.valeur
+        ligne = grille.ligne(Service.NIVEAU1, p)  # P2
+        derogation = faits.derogations.get(Service.NIVEAU1)
+        if derogation is not None and derogation.jours is not None:
+            jours = derogation.jours  # M6 — dotation dérogatoire
+            origine = "dotation dérogatoire"
+            if derogation.base_legale:
+                origine += f" (base légale : {derogation.base_legale})"
+        elif ligne.derogation_requise or ligne.jours is None:
+            if utilisees > 0:
+                anomalies.append(_anomalie_derogation(Service.NIVEAU1, p))
+            return None
+        else:
+            jours = ligne.jours
+            origine = "dotation"
+        dotation = jours * DEMI_JOURNEES_PAR_JOUR
+        au_dela = max(Decimal(0), utilisees - dotation)
+        if au_dela == 0:
+            return None
+        detail = (
+            f"{origine} {_formater_quantite(jours)} jours soit {_formater_quantite(dotation)} "
+            f"demi-journées, utilisées {utilisees}, au-delà {_formater_quantite(au_dela)}, "
+            f"à {formater_euros(prix)} la demi-journée"
+        )
+        base = Base(
+            article=ligne.article,
+            population=p,
+            millesime=population.millesime,
+            tranche=ligne.tranche.libelle,
+            part_fixe=None,
+            taux=prix,
+            quantite=au_dela,
+            detail=detail,
+            nature_population=population.nature,
+            unite="demi-journées",
+        )
+    else:
+        # Sans socle complet : pas de dotation, facturé dès la première demi-journée.
+        au_dela = Decimal(utilisees)
+        if au_dela == 0:
+            return None
+        detail = (
+            f"sans socle complet : pas de dotation (art. 4.1) ; utilisées {utilisees}, "
+            f"à {formater_euros(prix)} la demi-journée"
+        )
+        base = Base(
+            article="art. 4.1 et 7.1.1",
+            population=None,
+            millesime=None,
+            tranche=None,
+            part_fixe=None,
+            taux=prix,
+            quantite=au_dela,
+            detail=detail,
+            unite="demi-journées",
+        )
+    montant = arrondir(au_dela * prix)  # T9 — un seul arrondi
+    return Ligne(
+        "niveau1_demi_journees", "Niveau 1 — demi-journées au-delà de la dotation", base, montant
+    )
+
+
+def calculer_contribution(grille: Grille, faits: Faits) -> Resultat:
+    """Contribution ANNUELLE de l'année ``faits.annee`` (facturée par la campagne de N+1) :
+    socle complet (T1), groupement (T3 sauf T4), déduction de l'audit (T5), demi-journées
+    de niveau 1 (T6). L'audit lui-même (T2) est facturé à la livraison : ``calculer_audit``.
+
+    T8 — pas de prorata : une formule en vigueur un jour de l'année est due pour l'année.
+    """
+    lignes: list[Ligne] = []
+    anomalies: list[Anomalie] = []
+
+    # T4 — le socle complet exonère de la contribution au groupement la même année.
+    doit_groupement = faits.groupement and not faits.socle_complet
+    besoin_population = faits.socle_complet or doit_groupement
+
+    # P1 — population manquante : anomalie bloquante, aucune ligne tarifée par la population.
+    population_ok = faits.population is not None
+    if besoin_population and not population_ok:
+        anomalies.append(_anomalie_population(f"l'année {faits.annee}"))
+
+    if faits.socle_complet and population_ok:
+        socle = _ligne_socle(grille, faits, anomalies)  # T1, M6
+        if socle is not None:
+            lignes.append(socle)
+            deduction = _ligne_deduction(faits, socle)  # T5
+            if deduction is not None:
+                lignes.append(deduction)
+
+    if doit_groupement and population_ok:
+        groupement = _ligne_groupement(grille, faits, anomalies)  # T3
+        if groupement is not None:
+            lignes.append(groupement)
+
+    niveau1 = _ligne_niveau1(grille, faits, anomalies)  # T6
+    if niveau1 is not None:
+        lignes.append(niveau1)
+
+    return Resultat(tuple(lignes), tuple(anomalies))
