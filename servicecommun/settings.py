@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "membres",
     "tarification",
     "groupements",
+    "missions",
+    "portail",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from membres import views as membres_views
 
@@ -20,4 +20,8 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("documents/<int:pk>/", membres_views.document, name="document"),
     path("admin/", admin.site.urls),
+    path("tarification/", include("tarification.urls")),
+    path("groupements/", include("groupements.urls")),
+    path("missions/", include("missions.urls")),
+    path("portail/", include("portail.urls")),
 ]

@@ -1,0 +1,40 @@
+"""French formatting for templates: one path for money (`5 532,50 €`) and dates (`15/03/2025`)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django import template
+from django.utils import timezone
+
+from tarification.calcul import formater_euros, formater_nombre
+
+register = template.Library()
+
+
+@register.filter
+def euros(valeur):
+    """Decimal → "5 532,50 €" (non-breaking spaces); None → "—"."""
+    if valeur is None or valeur == "":
+        return "—"
+    if isinstance(valeur, str):
+        valeur = Decimal(valeur)
+    return formater_euros(valeur)
+
+
+@register.filter
+def nombre(valeur, decimales=None):
+    if valeur is None or valeur == "":
+        return "—"
+    return formater_nombre(valeur, decimales if decimales not in (None, "") else None)
+
+
+@register.filter
+def date_fr(valeur):
+    if not valeur:
+        return "—"
+    if isinstance(valeur, datetime):
+        valeur = timezone.localtime(valeur) if timezone.is_aware(valeur) else valeur
+        return valeur.strftime("%d/%m/%Y à %H:%M")
+    if isinstance(valeur, date):
+        return valeur.strftime("%d/%m/%Y")
+    return valeur
