@@ -7,7 +7,7 @@ demo:
 	scripts/demo.sh
 
 test:
-	scripts/test.sh
+	PYTEST_ARGS='$(PYTEST_ARGS)' scripts/test.sh
 
 test-pg:
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/servicecommun} scripts/test.sh

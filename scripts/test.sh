@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-exec .venv/bin/python -m pytest "$@"
+# shellcheck disable=SC2086
+eval exec .venv/bin/python -m pytest ${PYTEST_ARGS:-} '"$@"'

@@ -1,9 +1,12 @@
 """Shared fixtures: the personas of the house style (DSI agent, finance officer, secretary of
 commune A, secretary of commune B) and small builders for members."""
 
+import os
 from datetime import date
 
 import pytest
+
+_SKIPPED = []
 
 
 def pytest_collection_modifyitems(config, items):
@@ -18,6 +21,18 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(
                 pytest.mark.skip(reason="nécessite PostgreSQL (DATABASE_URL=postgres://…)")
             )
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        _SKIPPED.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """CI's PostgreSQL run must run every test: a skip there is a failure (FAIL_ON_SKIP=1)."""
+    if os.environ.get("FAIL_ON_SKIP") and _SKIPPED and exitstatus == 0:
+        print(f"\nFAIL_ON_SKIP: {len(_SKIPPED)} test(s) skipped, e.g. {_SKIPPED[:5]}")
+        session.exitstatus = 1
 
 
 @pytest.fixture
