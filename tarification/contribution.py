@@ -1,0 +1,495 @@
+"""The contribution of real members for a year, read from the database and priced by the pure
+calculator (``tarification/calcul.py``).
+
+Each fact handed to the calculator serves one rule of ``../shared/docs/domain.md``:
+
+- the grid (barème): the version in force on 1 January of year N prices year N; an audit is
+  priced by the version in force on its report's delivery date (decision "Tariff grid").
+  No version in force on 1 January N → blocking anomaly ``bareme_manquant``;
+- ``population``: the commune's population record for year N, with its vintage (P1). A missing
+  record is the calculator's blocking anomaly; another year's figure is never used;
+- ``socle_complet`` / ``groupement``: a formula in force on at least one day of N (T8, no
+  prorata): socle complet (T1), groupement or socle annexe complet (T3, T7); both true in the
+  same year (change of choice mid-year) → groupement exempted (T4, done by the calculator);
+- ``date_effet_socle``: date d'effet of the socle complet adhesion in force in N (T5: first year);
+- ``audit``: the audit adhesion delivered just before the socle complet, at its billed amount
+  (``montant_audit_facture``), for the T5 deduction;
+- ``demi_journees``: niveau 1 half-days of year N from the missions (T6);
+- ``service_informatique`` and ``revue``: from the Commune (M6);
+- ``derogations``: the TarifDerogatoire rows of the adhésions in force in N (M6).
+
+``contributions(annee)`` runs a fixed number of queries whatever the number of communes.
+``simuler(...)`` serves the finance officer's command and the public simulator: it prices a
+hypothetical case (typed population, chosen formula) with the grid read from the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+
+from membres.models import Adhesion, Commune, Formule, Population
+from missions.models import demi_journees_par_commune
+from tarification import calcul
+from tarification.models import VersionBareme
+
+__all__ = [
+    "FORMULES_SIMULEES",
+    "BaremeManquant",
+    "Contribution",
+    "Simulation",
+    "contribution",
+    "contributions",
+    "montant_audit_facture",
+    "montants_audit_factures",
+    "prix_audit",
+    "simuler",
+]
+
+
+@dataclass(frozen=True)
+class Contribution:
+    commune: Commune
+    annee: int
+    grille: calcul.Grille | None  # None: no grid version in force on 1 January (blocking)
+    faits: calcul.Faits | None
+    resultat: calcul.Resultat  # lines + anomalies (+ total / bloque)
+    adhesions: tuple[Adhesion, ...]  # the adhésions in force during the year (T8)
+
+
+# ---------------------------------------------------------------------------------------------
+# Grid versions: loaded once (a handful of rows), chosen by date in Python
+# ---------------------------------------------------------------------------------------------
+
+
+class _Grilles:
+    """Every grid version with its lines (two queries), and the calculator's Grille of each."""
+
+    def __init__(self, versions: Iterable[VersionBareme] | None = None):
+        if versions is None:
+            versions = VersionBareme.objects.prefetch_related("lignes")
+        self.versions = list(versions)
+        self._grilles: dict[int, calcul.Grille] = {}
+
+    def le(self, jour: date) -> calcul.Grille | None:
+        """The grid in force on ``jour`` (versions never overlap: at most one)."""
+        for version in self.versions:
+            if version.debut <= jour and (version.fin is None or jour <= version.fin):
+                if version.pk not in self._grilles:
+                    self._grilles[version.pk] = version.grille(list(version.lignes.all()))
+                return self._grilles[version.pk]
+        return None
+
+
+def _anomalie_bareme(jour: date, objet: str) -> calcul.Anomalie:
+    return calcul.Anomalie(
+        "bareme_manquant",
+        f"Aucune version du barème n'est en vigueur le {jour:%d/%m/%Y} : {objet} ne peut être "
+        "calculé(e) ; complétez le barème dans l'administration.",
+    )
+
+
+def _population_retenue(population: Population | None) -> calcul.PopulationRetenue | None:
+    if population is None:
+        return None
+    return calcul.PopulationRetenue(
+        valeur=population.valeur,
+        millesime=population.millesime,
+        nature=population.get_nature_display(),
+    )
+
+
+def _derogation(ligne) -> calcul.TarifDerogatoire:
+    return calcul.TarifDerogatoire(
+        montant=ligne.montant, jours=ligne.jours, base_legale=ligne.base_legale
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# T2 — the audit, priced at delivery
+# ---------------------------------------------------------------------------------------------
+
+
+def _prix_audit(
+    adhesion: Adhesion, grilles: _Grilles, population: Population | None
+) -> calcul.Resultat:
+    """Shared by ``prix_audit`` and the bulk path: ``population`` is the commune's record for
+    the delivery year, the adhesion's derogations are read from its (prefetched) rows."""
+    livre_le = adhesion.audit_livre_le
+    if livre_le is None:
+        return calcul.Resultat(
+            (),
+            (
+                calcul.Anomalie(
+                    "audit_non_livre",
+                    "Audit : le rapport n'est pas livré ; l'audit se facture à la livraison (T2).",
+                ),
+            ),
+        )
+    grille = grilles.le(livre_le)
+    if grille is None:
+        return calcul.Resultat((), (_anomalie_bareme(livre_le, "le prix de l'audit"),))
+    derogation = next(
+        (
+            _derogation(d)
+            for d in adhesion.derogations.all()
+            if d.service == calcul.Service.AUDIT.value
+        ),
+        None,
+    )
+    return calcul.calculer_audit(grille, _population_retenue(population), derogation)
+
+
+def prix_audit(adhesion: Adhesion) -> calcul.Resultat:
+    """T2 — the audit of ``adhesion``, priced with the grid in force on its report's delivery
+    date and the population in force that date's year (P1), with its tarif dérogatoire if any
+    (M6). Blocking anomalies instead of a price when the report is not delivered, no grid is in
+    force that day, the population is missing, or a tarif dérogatoire is needed."""
+    population = None
+    if adhesion.audit_livre_le is not None:
+        population = Population.objects.filter(
+            commune_id=adhesion.commune_id, annee=adhesion.audit_livre_le.year
+        ).first()
+    return _prix_audit(adhesion, _Grilles(), population)
+
+
+def montants_audit_factures(
+    adhesions: Iterable[Adhesion], *, grilles: _Grilles | None = None
+) -> dict[int, Decimal | None]:
+    """T5 — the audit of each adhesion AS BILLED, net of any réduction, keyed by adhesion id;
+    ``None`` when it cannot be priced. A fixed number of queries whatever the number.
+
+    This is the ONE place that says what "the audit as billed" is. Today: the grid price at
+    delivery (``prix_audit``; ``grilles`` reuses grid versions already loaded). Once audit
+    titres exist, read the issued titres here instead (the audit's titre net of its
+    réductions), keeping this signature.
+    """
+    adhesions = [a for a in adhesions if a.audit_livre_le is not None]
+    if not adhesions:
+        return {}
+    grilles = grilles or _Grilles()
+    paires = {(a.commune_id, a.audit_livre_le.year) for a in adhesions}
+    populations = {
+        (p.commune_id, p.annee): p
+        for p in Population.objects.filter(
+            commune_id__in={c for c, _ in paires}, annee__in={a for _, a in paires}
+        )
+    }
+    montants: dict[int, Decimal | None] = {}
+    for adhesion in adhesions:
+        population = populations.get((adhesion.commune_id, adhesion.audit_livre_le.year))
+        montants[adhesion.pk] = _prix_audit(adhesion, grilles, population).total
+    return montants
+
+
+def montant_audit_facture(adhesion: Adhesion) -> Decimal | None:
+    """T5 — the audit of one adhesion as billed (see ``montants_audit_factures``)."""
+    return montants_audit_factures([adhesion]).get(adhesion.pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# Annual contribution of real members
+# ---------------------------------------------------------------------------------------------
+
+
+def _audit_avant(audits: list[Adhesion], socle: Adhesion) -> Adhesion | None:
+    """T5 — the audit adhesion just before the socle complet: the latest delivered audit
+    adhesion that started before the socle complet's date d'effet."""
+    candidates = [a for a in audits if a.pk != socle.pk and a.date_effet < socle.date_effet]
+    return max(candidates, key=lambda a: (a.date_effet, a.audit_livre_le), default=None)
+
+
+def _faits_et_resultat(
+    commune: Commune,
+    annee: int,
+    grille: calcul.Grille | None,
+    adhesions: tuple[Adhesion, ...],
+    population: Population | None,
+    audit: Adhesion | None,
+    montant_audit: Decimal | None,
+    demi_journees: int,
+) -> tuple[calcul.Faits, calcul.Resultat]:
+    en_force = sorted(adhesions, key=lambda a: a.date_effet)
+    socles = [a for a in en_force if a.formule == Formule.SOCLE_COMPLET]
+    socle = socles[0] if socles else None  # earliest: a socle already running on 1 January wins
+    groupement = any(a.formule in Formule.avec_groupement() for a in en_force)
+
+    # M6 — tarifs dérogatoires of the adhésions in force (a later adhesion's row wins).
+    derogations = {
+        calcul.Service(d.service): _derogation(d) for a in en_force for d in a.derogations.all()
+    }
+    revue = (
+        calcul.Revue(date=commune.revue_date, conclusion=commune.revue_conclusion)
+        if commune.revue_date
+        else None
+    )
+    audit_facture = None
+    anomalies: list[calcul.Anomalie] = []
+    if socle is not None and audit is not None:
+        if montant_audit is not None:
+            audit_facture = calcul.AuditFacture(
+                livre_le=audit.audit_livre_le, montant=montant_audit
+            )
+        elif socle.date_effet.year == annee and socle.date_effet <= calcul.fin_fenetre_t5(
+            audit.audit_livre_le
+        ):
+            # T5 applies this year but the audit's price is unknown: the socle complet line
+            # would be wrong by the deduction, so billing is blocked until it is fixed.
+            anomalies.append(
+                calcul.Anomalie(
+                    "audit_non_tarife",
+                    f"Déduction de l'audit (T5) : le prix de l'audit livré le "
+                    f"{audit.audit_livre_le:%d/%m/%Y} ne peut être établi (population, barème "
+                    "ou tarif dérogatoire manquant à cette date).",
+                )
+            )
+
+    faits = calcul.Faits(
+        annee=annee,
+        population=_population_retenue(population),
+        socle_complet=socle is not None,
+        groupement=groupement,
+        date_effet_socle=socle.date_effet if socle else None,
+        audit=audit_facture,
+        demi_journees=demi_journees,
+        service_informatique=commune.service_informatique,
+        revue=revue,
+        derogations=derogations,
+    )
+    if grille is None:
+        resultat = calcul.Resultat(
+            (), (_anomalie_bareme(date(annee, 1, 1), f"la contribution {annee}"),)
+        )
+    else:
+        resultat = calcul.calculer_contribution(grille, faits)
+    if anomalies:
+        resultat = calcul.Resultat(resultat.lignes, resultat.anomalies + tuple(anomalies))
+    return faits, resultat
+
+
+def contributions(annee: int, communes=None) -> dict[int, Contribution]:
+    """The contribution of year ``annee`` of each commune, keyed by commune id.
+
+    ``communes``: an optional queryset or iterable of communes (or ids); by default every
+    commune with an adhesion in force on at least one day of the year (T8). At most nine
+    queries whatever the number of communes: communes, their populations of the year, their
+    adhésions of the year and those adhésions' derogations, their delivered audits and those
+    audits' derogations, grid versions and lines, missions' half-days (+ one for the
+    populations of audit delivery years, when an audit is to be deducted).
+    """
+    debut, fin = date(annee, 1, 1), date(annee, 12, 31)
+    adhesions_annee = Adhesion.objects.pour_annee(annee)
+    if communes is None:
+        qs = Commune.objects.filter(
+            Exists(adhesions_annee.filter(commune=OuterRef("pk")))
+        ).order_by()
+    elif isinstance(communes, QuerySet):
+        qs = Commune.objects.filter(pk__in=communes.values("pk"))
+    else:
+        ids = [c.pk if isinstance(c, Commune) else c for c in communes]
+        qs = Commune.objects.filter(pk__in=ids)
+    qs = qs.prefetch_related(
+        Prefetch(
+            "populations", queryset=Population.objects.filter(annee=annee), to_attr="_pop_annee"
+        ),
+        Prefetch(
+            "adhesions",
+            queryset=adhesions_annee.prefetch_related("derogations").order_by("date_effet"),
+            to_attr="_adhesions_annee",
+        ),
+        Prefetch(
+            "adhesions",
+            queryset=Adhesion.objects.filter(audit_livre_le__isnull=False, date_effet__lte=fin)
+            .prefetch_related("derogations")
+            .order_by("date_effet"),
+            to_attr="_audits",
+        ),
+    )
+    liste = list(qs)
+    grilles = _Grilles()
+    grille = grilles.le(debut)
+    demi_journees = demi_journees_par_commune(annee, [c.pk for c in liste]) if liste else {}
+
+    # T5 — the audit to deduct, for socle complet adhésions whose first year is N.
+    audits: dict[int, Adhesion] = {}
+    for commune in liste:
+        socle = next(
+            (a for a in commune._adhesions_annee if a.formule == Formule.SOCLE_COMPLET), None
+        )
+        if socle is not None and socle.date_effet.year == annee:
+            audit = _audit_avant(commune._audits, socle)
+            if audit is not None:
+                audits[commune.pk] = audit
+    montants = montants_audit_factures(audits.values(), grilles=grilles)
+
+    resultat: dict[int, Contribution] = {}
+    for commune in liste:
+        adhesions = tuple(commune._adhesions_annee)
+        audit = audits.get(commune.pk)
+        faits, res = _faits_et_resultat(
+            commune,
+            annee,
+            grille,
+            adhesions,
+            commune._pop_annee[0] if commune._pop_annee else None,
+            audit,
+            montants.get(audit.pk) if audit else None,
+            demi_journees.get(commune.pk, 0),
+        )
+        resultat[commune.pk] = Contribution(
+            commune=commune,
+            annee=annee,
+            grille=grille,
+            faits=faits,
+            resultat=res,
+            adhesions=adhesions,
+        )
+    return resultat
+
+
+def contribution(commune: Commune, annee: int) -> Contribution:
+    """The contribution of one commune for ``annee`` (the same code path as ``contributions``)."""
+    return contributions(annee, [commune])[commune.pk]
+
+
+# ---------------------------------------------------------------------------------------------
+# Simulation (finance officer's command, public simulator)
+# ---------------------------------------------------------------------------------------------
+
+# The four formulas that can be simulated (M1): the adhesion's formula.
+FORMULES_SIMULEES = tuple(Formule.values)
+
+# The service whose bracket names the simulation ("tranche").
+_SERVICE_PRINCIPAL = {
+    Formule.SOCLE_COMPLET: calcul.Service.SOCLE_COMPLET,
+    Formule.AUDIT: calcul.Service.AUDIT,
+    Formule.GROUPEMENT: calcul.Service.GROUPEMENT,
+    Formule.ANNEXE_COMPLET: calcul.Service.GROUPEMENT,
+}
+
+
+class BaremeManquant(ValueError):
+    """No grid version in force on the date a simulation needs (French message)."""
+
+
+@dataclass(frozen=True)
+class Simulation:
+    annee: int
+    formule: str
+    population: calcul.PopulationRetenue
+    grille: calcul.Grille
+    tranche: str
+    resultat: calcul.Resultat
+
+
+def simuler(
+    *,
+    population: calcul.PopulationRetenue,
+    formule: str,
+    annee: int,
+    audit_livre_le: date | None = None,
+    date_effet: date | None = None,
+    demi_journees: int = 0,
+    grilles: _Grilles | None = None,
+) -> Simulation:
+    """Price a hypothetical case with the grid of the database.
+
+    - ``socle_complet``: the yearly socle complet (T1, M6) with, when ``audit_livre_le`` and
+      ``date_effet`` are given, the deduction of an audit priced at the grid's audit price for
+      this population, grid in force on the delivery date (T2, T5);
+    - ``audit``: the audit alone (T2), grid in force on 1 January of ``annee``;
+    - ``groupement``: the yearly groupement (T3);
+    - ``annexe_complet``: first year of the socle annexe complet, audit + groupement (T7).
+    Niveau 1 half-days: the socle complet's allowance, none for the other formulas (T6).
+
+    Raises ``BaremeManquant`` when no grid is in force on 1 January of ``annee`` (or on the
+    delivery date), ``ValueError`` (French) on an inconsistent case.
+    """
+    formule = Formule(formule)
+    if (audit_livre_le is None) != (date_effet is None):
+        raise ValueError(
+            "La livraison de l'audit et la date d'effet du socle complet vont ensemble."
+        )
+    if audit_livre_le is not None and formule != Formule.SOCLE_COMPLET:
+        raise ValueError("La déduction de l'audit ne concerne que le socle complet.")
+    grilles = grilles or _Grilles()
+    grille = grilles.le(date(annee, 1, 1))
+    if grille is None:
+        raise BaremeManquant(f"Aucune version du barème n'est en vigueur au 1er janvier {annee}.")
+
+    lignes: list[calcul.Ligne] = []
+    anomalies: list[calcul.Anomalie] = []
+
+    if formule in (Formule.AUDIT, Formule.ANNEXE_COMPLET):
+        audit = calcul.calculer_audit(grille, population)  # T2 (T7: + groupement below)
+        lignes += audit.lignes
+        anomalies += audit.anomalies
+
+    audit_facture = None
+    if audit_livre_le is not None:
+        grille_audit = grilles.le(audit_livre_le)
+        if grille_audit is None:
+            raise BaremeManquant(
+                f"Aucune version du barème n'est en vigueur le {audit_livre_le:%d/%m/%Y} "
+                "(livraison du rapport d'audit)."
+            )
+        audit = calcul.calculer_audit(grille_audit, population)
+        if audit.total is not None:
+            audit_facture = calcul.AuditFacture(livre_le=audit_livre_le, montant=audit.total)
+        else:
+            anomalies += [
+                calcul.Anomalie(
+                    a.code,
+                    f"Déduction de l'audit (T5) impossible à chiffrer : {a.message}",
+                    a.bloquante,
+                )
+                for a in audit.anomalies
+            ]
+        limite = calcul.fin_fenetre_t5(audit_livre_le)
+        # Not errors: the calculator rightly deducts nothing; say why (non-blocking).
+        if date_effet.year != annee:
+            anomalies.append(
+                calcul.Anomalie(
+                    "deduction_audit_hors_premiere_annee",
+                    f"Pas de déduction de l'audit en {annee} : elle ne porte que sur la première "
+                    f"année du socle complet ({date_effet.year}, année de sa date d'effet) (T5).",
+                    bloquante=False,
+                )
+            )
+        elif date_effet > limite:
+            anomalies.append(
+                calcul.Anomalie(
+                    "deduction_audit_hors_delai",
+                    f"Pas de déduction de l'audit : date d'effet du {date_effet:%d/%m/%Y}, "
+                    "au-delà des 6 mois suivant la livraison du rapport (jusqu'au "
+                    f"{limite:%d/%m/%Y}) (T5).",
+                    bloquante=False,
+                )
+            )
+
+    faits = calcul.Faits(
+        annee=annee,
+        population=population,
+        socle_complet=formule == Formule.SOCLE_COMPLET,
+        groupement=formule in Formule.avec_groupement(),
+        date_effet_socle=date_effet,
+        audit=audit_facture,
+        demi_journees=demi_journees,
+    )
+    annuel = calcul.calculer_contribution(grille, faits)
+    lignes += annuel.lignes
+    anomalies += annuel.anomalies
+
+    tranche = grille.ligne(_SERVICE_PRINCIPAL[formule], population.valeur).tranche.libelle
+    return Simulation(
+        annee=annee,
+        formule=formule.value,
+        population=population,
+        grille=grille,
+        tranche=tranche,
+        resultat=calcul.Resultat(tuple(lignes), tuple(anomalies)),
+    )
