@@ -1,0 +1,83 @@
+"""G6: the appels de fonds of a charge borne by a groupement, issued as titres de recettes of
+nature "appel de fonds" through the titres' own act (tarification.titres.emettre_titre), so
+that numbering (B3), snapshots and mentions (B5), imputation (B6) and immutability (B4) are
+those of every other titre.
+
+Called by groupements.actes.emettre_appels_de_fonds, inside its transaction: if one titre
+cannot be issued, none is.
+"""
+
+from decimal import Decimal
+
+from groupements import regles
+from tarification import calcul, titres
+from tarification.calcul import formater_euros
+from tarification.models import TitreDeRecettes
+
+
+def cle_element(repartition) -> str:
+    """B4 item key of an appel de fonds: one répartition is never called twice from a member
+    (unless its titre is annulled)."""
+    return f"groupement_appel_de_fonds_{repartition.pk}"
+
+
+def ligne_appel_de_fonds(repartition, part, total_poids: Decimal) -> calcul.Ligne:
+    """The titre's line and its base de liquidation (B5): the convention article, the weight of
+    the member over the total weight, and the amount split."""
+    groupement = repartition.groupement
+    detail = (
+        f"groupement de commandes « {groupement.objet} » — {repartition.get_motif_display()}"
+        f" ({repartition.piece} du {repartition.piece_date:%d/%m/%Y}) de "
+        f"{formater_euros(repartition.montant)} réparti au prorata du poids relatif de chaque "
+        "membre dans le marché : "
+        + regles.texte_base(poids=part.poids, total=total_poids, montant_total=repartition.montant)
+    )
+    base = calcul.Base(
+        article=repartition.article,
+        population=None,
+        millesime=None,
+        tranche=None,
+        part_fixe=None,
+        taux=None,
+        quantite=None,
+        detail=detail,
+    )
+    return calcul.Ligne(
+        code="appel_de_fonds",
+        libelle=f"Appel de fonds — {repartition.libelle}"[:250],
+        base=base,
+        montant=part.montant,
+    )
+
+
+def emettre(*, repartition, par, exercice: int | None = None) -> list[TitreDeRecettes]:
+    """One titre per member with a non-zero share (B1: none for 0); the debtor is the member
+    itself — an établissement is its own debtor (M7)."""
+    parts = list(
+        repartition.parts.select_related(
+            "adhesion__commune", "adhesion__etablissement", "repartition__groupement"
+        ).order_by("rang")
+    )
+    total_poids = sum((p.poids for p in parts), Decimal("0.00"))
+    objet = f"Appel de fonds — groupement de commandes « {repartition.groupement.objet} » — {repartition.libelle}"
+    emis = []
+    for part in parts:
+        if not part.montant:
+            continue
+        ligne = titres.LigneAFacturer.depuis(
+            ligne_appel_de_fonds(repartition, part, total_poids),
+            service=cle_element(repartition),
+        )
+        titre = titres.emettre_titre(
+            nature=TitreDeRecettes.Nature.APPEL_DE_FONDS,
+            commune=part.adhesion.commune,
+            etablissement=part.adhesion.etablissement,
+            objet=objet[:250],
+            lignes=[ligne],
+            par=par,
+            exercice=exercice,
+        )
+        part.titre = titre
+        part.save(update_fields=["titre"])
+        emis.append(titre)
+    return emis

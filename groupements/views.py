@@ -1,0 +1,353 @@
+"""DSI pages of the groupements: list, dashboard, needs exports, répartitions (G1–G8).
+
+Thin views: the rules live in groupements/regles.py, the acts in groupements/actes.py."""
+
+from decimal import Decimal
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Max, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from groupements import actes, exports, regles
+from groupements.forms import EtapeForm, PoidsForm, RepartitionForm
+from groupements.models import AdhesionGroupement, Groupement, Repartition, texte_quantite
+from membres.models import Formule
+
+
+def dsi_requis(permission):
+    """Login, DSI staff and a permission of the app; anyone else gets a 403."""
+
+    def decorateur(vue):
+        @wraps(vue)
+        @login_required
+        def enveloppe(request, *args, **kwargs):
+            if not (request.user.is_staff and request.user.has_perm(permission)):
+                raise PermissionDenied("Page réservée aux agents de la DSI.")
+            return vue(request, *args, **kwargs)
+
+        return enveloppe
+
+    return decorateur
+
+
+def _get_groupement_for_user(user, pk) -> Groupement:
+    if not user.is_staff:
+        raise Http404("Groupement introuvable.")
+    return get_object_or_404(Groupement, pk=pk)
+
+
+def _get_repartition_for_user(user, pk) -> Repartition:
+    if not user.is_staff:
+        raise Http404("Répartition introuvable.")
+    return get_object_or_404(Repartition.objects.select_related("groupement"), pk=pk)
+
+
+def _messages_erreur(request, erreur: ValidationError):
+    for message in erreur.messages:
+        messages.error(request, message)
+
+
+# --- Data of the dashboard and the exports ---------------------------------------------------
+
+
+def _membres(groupement) -> list[AdhesionGroupement]:
+    """All memberships, commune, établissement and needs loaded (two queries)."""
+    return list(
+        groupement.adhesions.select_related("commune", "etablissement")
+        .prefetch_related("besoins")
+        .order_by("adhere_le", "pk")
+    )
+
+
+def synthese_besoins(adhesions) -> list[dict]:
+    """Consolidated needs: one row per designation and unit, over all members (for the DCE)."""
+    lignes: dict[tuple[str, str], dict] = {}
+    for adhesion in adhesions:
+        for besoin in adhesion.besoins.all():
+            cle = (besoin.designation.strip().casefold(), besoin.unite.strip().casefold())
+            ligne = lignes.setdefault(
+                cle,
+                {
+                    "designation": besoin.designation,
+                    "unite": besoin.unite,
+                    "quantite": Decimal("0.00"),
+                    "montant": Decimal("0.00"),
+                    "adhesions": set(),
+                },
+            )
+            ligne["quantite"] += besoin.quantite
+            ligne["montant"] += besoin.montant_estime
+            ligne["adhesions"].add(adhesion.pk)
+    resultat = sorted(lignes.values(), key=lambda ligne: ligne["designation"].casefold())
+    for ligne in resultat:
+        ligne["membres"] = len(ligne.pop("adhesions"))
+        ligne["quantite_texte"] = texte_quantite(ligne["quantite"])
+    return resultat
+
+
+# --- Pages ----------------------------------------------------------------------------------
+
+
+@dsi_requis("groupements.view_groupement")
+def liste(request):
+    groupements = Groupement.objects.annotate(
+        nb_membres=Count("adhesions", filter=Q(adhesions__retrait_notifie_le__isnull=True)),
+        fin_marche=Max("marches__fin"),
+    ).order_by("-constitue_le", "objet")
+    return render(request, "groupements/liste.html", {"groupements": groupements})
+
+
+@dsi_requis("groupements.view_groupement")
+def tableau_de_bord(request, pk):
+    groupement = _get_groupement_for_user(request.user, pk)
+    jour = timezone.localdate()
+    marches = list(groupement.marches.all())
+    tous = _membres(groupement)
+    actifs = [a for a in tous if a.est_active]
+    retires = [a for a in tous if not a.est_active]
+    formules = regles.formules_en_vigueur({a.commune_id for a in actifs}, jour)
+    total = sum((a.total_besoins() for a in actifs), Decimal("0.00"))
+    lignes = []
+    for adhesion in actifs:
+        formule = formules.get(adhesion.commune_id)
+        montant = adhesion.total_besoins()
+        lignes.append(
+            {
+                "adhesion": adhesion,
+                "besoins": list(adhesion.besoins.all()),
+                "total": montant,
+                "part": (montant * 100 / total) if total else None,
+                "formule": Formule(formule).label if formule else "aucune",
+                "eligible": regles.est_eligible(formule),
+            }
+        )
+    repartitions = groupement.repartitions.all()
+    peut_avancer = request.user.has_perm("groupements.gerer_etapes") and bool(
+        regles.Etape.SUIVANTES.get(groupement.etape)
+    )
+    contexte = {
+        "groupement": groupement,
+        "marches": marches,
+        "lignes": lignes,
+        "retires": retires,
+        "total": total,
+        "synthese": synthese_besoins(actifs),
+        "etapes": groupement.dates_des_etapes(),
+        "fin_marche": regles.fin_des_marches(marches),
+        "prochaine_action": regles.prochaine_action(groupement, marches, actifs, jour),
+        "form_etape": EtapeForm(groupement=groupement) if peut_avancer else None,
+        "repartitions": repartitions,
+        "peut_repartir": groupement.est_lance
+        and request.user.has_perm("groupements.add_repartition"),
+    }
+    return render(request, "groupements/tableau_de_bord.html", contexte)
+
+
+@require_POST
+@dsi_requis("groupements.gerer_etapes")
+def etape(request, pk):
+    groupement = _get_groupement_for_user(request.user, pk)
+    form = EtapeForm(data=request.POST, groupement=groupement)
+    if not form.is_valid():
+        for erreurs in form.errors.values():
+            for erreur in erreurs:
+                messages.error(request, erreur)
+        return redirect("groupements:tableau_de_bord", pk=pk)
+    try:
+        actes.passer_etape(
+            groupement=groupement,
+            vers=form.cleaned_data["vers"],
+            le=form.cleaned_data["le"],
+            motif=form.cleaned_data.get("motif") or "",
+            par=request.user,
+        )
+    except ValidationError as erreur:
+        _messages_erreur(request, erreur)
+    else:
+        messages.success(
+            request, f"Étape « {regles.Etape.LIBELLES[form.cleaned_data['vers']]} » enregistrée."
+        )
+    return redirect("groupements:tableau_de_bord", pk=pk)
+
+
+def _donnees_besoins(groupement):
+    actifs = [a for a in _membres(groupement) if a.est_active]
+    return actifs, synthese_besoins(actifs)
+
+
+def _nom_export(groupement, suffixe):
+    return f"groupement-{groupement.pk}-{suffixe}"
+
+
+@dsi_requis("groupements.view_groupement")
+def besoins_csv(request, pk):
+    groupement = _get_groupement_for_user(request.user, pk)
+    actifs, _ = _donnees_besoins(groupement)
+    return exports.reponse_csv(
+        _nom_export(groupement, "besoins.csv"),
+        exports.ENTETES_BESOINS,
+        exports.lignes_besoins(actifs),
+    )
+
+
+@dsi_requis("groupements.view_groupement")
+def besoins_xlsx(request, pk):
+    groupement = _get_groupement_for_user(request.user, pk)
+    actifs, synthese = _donnees_besoins(groupement)
+    return exports.reponse_xlsx(
+        _nom_export(groupement, "besoins.xlsx"),
+        [
+            ("Besoins par membre", exports.ENTETES_BESOINS, exports.lignes_besoins(actifs)),
+            ("Synthèse", exports.ENTETES_SYNTHESE, exports.lignes_synthese(synthese)),
+            (
+                "Besoins qualitatifs",
+                exports.ENTETES_QUALITATIFS,
+                exports.lignes_qualitatifs(actifs),
+            ),
+        ],
+    )
+
+
+# --- Répartitions (G6) ----------------------------------------------------------------------
+
+
+@dsi_requis("groupements.add_repartition")
+def repartition_nouvelle(request, pk):
+    groupement = _get_groupement_for_user(request.user, pk)
+    form = RepartitionForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            repartition = actes.enregistrer_repartition(
+                groupement=groupement, par=request.user, **form.cleaned_data
+            )
+        except ValidationError as erreur:
+            for message in erreur.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, "Répartition enregistrée : vérifiez l'aperçu des parts.")
+            return redirect("groupements:repartition", pk=repartition.pk)
+    return render(
+        request, "groupements/repartition_form.html", {"groupement": groupement, "form": form}
+    )
+
+
+def _parts(repartition):
+    return list(
+        repartition.parts.select_related(
+            "adhesion__commune", "adhesion__etablissement", "titre"
+        ).order_by("rang")
+    )
+
+
+@dsi_requis("groupements.view_groupement")
+def repartition(request, pk):
+    repartition = _get_repartition_for_user(request.user, pk)
+    parts = _parts(repartition)
+    total_poids = sum((p.poids for p in parts), Decimal("0.00"))
+    lignes = [
+        {
+            "part": p,
+            "pourcentage": (p.poids * 100 / total_poids) if total_poids else None,
+            "base": regles.texte_base(
+                poids=p.poids, total=total_poids, montant_total=repartition.montant
+            ),
+        }
+        for p in parts
+    ]
+    peut_modifier = repartition.est_brouillon and request.user.has_perm(
+        "groupements.change_repartition"
+    )
+    form_poids = PoidsForm(parts=parts) if peut_modifier else None
+    contexte = {
+        "repartition": repartition,
+        "groupement": repartition.groupement,
+        "lignes": lignes,
+        "total_poids": total_poids,
+        "total_parts": sum((p.montant for p in parts), Decimal("0.00")),
+        "form_poids": form_poids,
+        "peut_emettre": repartition.est_brouillon
+        and repartition.est_charge
+        and request.user.has_perm("groupements.emettre_appels_de_fonds"),
+        "peut_arreter": peut_modifier and not repartition.est_charge,
+    }
+    return render(request, "groupements/repartition.html", contexte)
+
+
+@require_POST
+@dsi_requis("groupements.change_repartition")
+def repartition_poids(request, pk):
+    repartition = _get_repartition_for_user(request.user, pk)
+    form = PoidsForm(data=request.POST, parts=_parts(repartition))
+    if not form.is_valid():
+        for erreurs in form.errors.values():
+            for erreur in erreurs:
+                messages.error(request, erreur)
+        return redirect("groupements:repartition", pk=pk)
+    try:
+        actes.modifier_poids(
+            repartition=repartition,
+            poids=form.poids(),
+            justification=form.cleaned_data["justification"],
+            par=request.user,
+        )
+    except ValidationError as erreur:
+        _messages_erreur(request, erreur)
+    else:
+        messages.success(request, "Poids modifiés : les parts ont été recalculées.")
+    return redirect("groupements:repartition", pk=pk)
+
+
+@require_POST
+@dsi_requis("groupements.emettre_appels_de_fonds")
+def repartition_emettre(request, pk):
+    repartition = _get_repartition_for_user(request.user, pk)
+    try:
+        titres = actes.emettre_appels_de_fonds(repartition=repartition, par=request.user)
+    except ValidationError as erreur:
+        _messages_erreur(request, erreur)
+    else:
+        messages.success(request, f"{len(titres)} appel(s) de fonds émis.")
+    return redirect("groupements:repartition", pk=pk)
+
+
+@require_POST
+@dsi_requis("groupements.change_repartition")
+def repartition_arreter(request, pk):
+    repartition = _get_repartition_for_user(request.user, pk)
+    try:
+        actes.arreter_reversements(repartition=repartition, par=request.user)
+    except ValidationError as erreur:
+        _messages_erreur(request, erreur)
+    else:
+        messages.success(request, "Reversements arrêtés : ils peuvent être exportés.")
+    return redirect("groupements:repartition", pk=pk)
+
+
+def _reversements(request, pk):
+    repartition = _get_repartition_for_user(request.user, pk)
+    if repartition.est_charge or repartition.est_brouillon:
+        raise Http404("Seuls des reversements arrêtés s'exportent.")
+    return repartition, exports.lignes_reversements(repartition, _parts(repartition))
+
+
+@dsi_requis("groupements.view_groupement")
+def reversements_csv(request, pk):
+    repartition, lignes = _reversements(request, pk)
+    return exports.reponse_csv(
+        f"reversements-{repartition.pk}.csv", exports.ENTETES_REVERSEMENTS, lignes
+    )
+
+
+@dsi_requis("groupements.view_groupement")
+def reversements_xlsx(request, pk):
+    repartition, lignes = _reversements(request, pk)
+    return exports.reponse_xlsx(
+        f"reversements-{repartition.pk}.xlsx",
+        [("Reversements", exports.ENTETES_REVERSEMENTS, lignes)],
+    )
