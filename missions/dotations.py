@@ -1,0 +1,429 @@
+"""Niveau 1 allowances, the shared pool and the half-days billed beyond (T6; art. 3.2.2, 7.1.1).
+
+Each socle complet member has a yearly allowance taken from the grid in force on 1 January of
+the year (NIVEAU1 row of its population bracket, in days, × 2 half-days), or from its tarif
+dérogatoire (M6). A member without the socle complet has none: its half-days are billed from the
+first (art. 4.1 note). The amount billed is never computed here: the facts and the niveau 1 line
+come from ``tarification.contribution.contributions`` — the titres campaign's own path to the
+pure calculator — so that this page and the titre always agree.
+
+**Decision** (the convention gives only an "exemple de répartition"): the pool of 117 days is
+consumed by the half-days that socle complet members take *within* their allowance; half-days
+beyond an allowance are paid for and do not draw on it, and half-days of members without the
+socle complet never do. Billing does not depend on the pool (T6: "whether or not the whole pool
+is used"); the pool is shown, with a warning when it is nearly or wholly used, or when the
+allowances promised exceed it.
+
+``bilan_niveau1`` reads everything in a fixed number of queries, whatever the number of members.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_FLOOR, Decimal
+
+from django.db.models import Exists, OuterRef, QuerySet, TextChoices
+
+from membres.models import Adhesion, Commune, Formule
+from missions.models import Intervention
+from tarification import calcul
+from tarification.contribution import Contribution, contributions
+from tarification.models import VersionBareme
+from tarification.titres import elements_factures
+
+CODE_LIGNE = "niveau1_demi_journees"  # the calculator's code of the T6 line
+# Share of the pool above which the page warns that it is nearly used.
+SEUIL_ALERTE_POOL = Decimal("0.9")
+ZERO = Decimal(0)
+
+
+class Etat(TextChoices):
+    DEPASSEE = "depassee", "dotation dépassée"
+    EPUISEE = "epuisee", "dotation épuisée"
+    DISPONIBLE = "disponible", "dotation disponible"
+    SANS_DOTATION = "sans_dotation", "sans socle : facturé dès la 1re"
+    ANOMALIE = "anomalie", "dotation inconnue"
+
+
+class Niveau(TextChoices):
+    ALERTE = "alerte", "alerte"
+    AVERTISSEMENT = "avertissement", "avertissement"
+    INFO = "info", "information"
+
+
+@dataclass(frozen=True)
+class Alerte:
+    niveau: str
+    message: str
+    commune_id: int | None = None  # None: about the pool or the grid
+
+
+def _quantite(n: Decimal | int) -> str:
+    """Half-days or days without useless zeros, in French: 13 → « 13 », 2.5 → « 2,5 »."""
+    valeur = Decimal(n)
+    if valeur == valeur.to_integral_value():
+        return calcul.formater_nombre(valeur.to_integral_value())
+    return calcul.formater_nombre(valeur.normalize())
+
+
+@dataclass(frozen=True)
+class SoldeMembre:
+    """One member's niveau 1 account for one year."""
+
+    commune: Commune
+    annee: int
+    formules: str  # the formulas in force during the year, in order
+    socle_complet: bool
+    population: int | None
+    millesime: int | None
+    tranche: str | None
+    dotation: Decimal | None  # half-days; 0 without the socle complet; None = unknown
+    origine: str  # where the allowance comes from
+    utilisees: int
+    ligne: calcul.Ligne | None  # the T6 line of the member's titre for this year, if any
+    anomalie: str = ""
+
+    @property
+    def dotation_jours(self) -> Decimal | None:
+        if self.dotation is None:
+            return None
+        return self.dotation / calcul.DEMI_JOURNEES_PAR_JOUR
+
+    @property
+    def dans_dotation(self) -> Decimal:
+        """Half-days taken within the allowance: what this member draws on the pool."""
+        if not self.socle_complet or self.dotation is None:
+            return ZERO
+        return min(Decimal(self.utilisees), self.dotation)
+
+    @property
+    def restantes(self) -> Decimal | None:
+        if self.dotation is None:
+            return None
+        return max(ZERO, self.dotation - self.utilisees)
+
+    @property
+    def au_dela(self) -> Decimal | None:
+        """Half-days billed (T6): beyond the allowance, or all of them without the socle."""
+        if self.dotation is None:
+            return None
+        return max(ZERO, self.utilisees - self.dotation)
+
+    @property
+    def montant(self) -> Decimal:
+        return self.ligne.montant if self.ligne else ZERO
+
+    @property
+    def etat(self) -> str:
+        if self.anomalie:
+            return Etat.ANOMALIE
+        if not self.socle_complet:
+            return Etat.SANS_DOTATION
+        if self.utilisees > self.dotation:
+            return Etat.DEPASSEE
+        if self.utilisees == self.dotation:
+            return Etat.EPUISEE
+        return Etat.DISPONIBLE
+
+    @property
+    def etat_libelle(self) -> str:
+        return Etat(self.etat).label
+
+    @property
+    def base(self) -> str:
+        """The basis of the T6 line, as the titre will print it (B5)."""
+        return self.ligne.base.texte() if self.ligne else ""
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The shared niveau 1 pool of the year (art. 3.2.2: 117 working days)."""
+
+    jours: Decimal
+    dotations: Decimal  # half-days promised to socle complet members with a known allowance
+    consommees: Decimal  # half-days taken within allowances
+    au_dela: Decimal  # half-days of socle complet members beyond their allowance (billed)
+    hors_socle: int  # half-days of members without the socle complet (billed)
+
+    @property
+    def demi_journees(self) -> Decimal:
+        return self.jours * calcul.DEMI_JOURNEES_PAR_JOUR
+
+    @property
+    def restantes(self) -> Decimal:
+        return max(ZERO, self.demi_journees - self.consommees)
+
+    @property
+    def consommees_jours(self) -> Decimal:
+        return self.consommees / calcul.DEMI_JOURNEES_PAR_JOUR
+
+    @property
+    def pourcentage(self) -> int:
+        """Share of the pool used, in whole per cent (rounded down: never "100 %" too early)."""
+        if not self.demi_journees:
+            return 100 if self.consommees else 0
+        return int((self.consommees * 100 / self.demi_journees).to_integral_value(ROUND_FLOOR))
+
+    @property
+    def epuise(self) -> bool:
+        return self.consommees >= self.demi_journees
+
+    @property
+    def total_utilisees(self) -> Decimal:
+        return self.consommees + self.au_dela + self.hors_socle
+
+
+@dataclass
+class BilanNiveau1:
+    annee: int
+    version: VersionBareme | None
+    grille: calcul.Grille | None
+    soldes: list[SoldeMembre] = field(default_factory=list)
+    pool: Pool | None = None
+    alertes: list[Alerte] = field(default_factory=list)
+
+    @property
+    def prix_demi_journee(self) -> Decimal | None:
+        return self.grille.prix_demi_journee if self.grille else None
+
+    @property
+    def montant_total(self) -> Decimal:
+        return sum((solde.montant for solde in self.soldes), ZERO)
+
+    def solde(self, commune) -> SoldeMembre | None:
+        pk = getattr(commune, "pk", commune)
+        return next((s for s in self.soldes if s.commune.pk == pk), None)
+
+
+def _libelles_formules(adhesions: list[Adhesion]) -> str:
+    libelles: list[str] = []
+    for adhesion in sorted(adhesions, key=lambda a: a.date_effet):
+        libelle = Formule(adhesion.formule).label
+        if not libelles or libelles[-1] != libelle:
+            libelles.append(libelle)
+    return ", puis ".join(libelles)
+
+
+def _solde(
+    *, commune: Commune, annee: int, grille: calcul.Grille, contribution: Contribution
+) -> SoldeMembre:
+    faits = contribution.faits
+    socle_complet = faits.socle_complet  # T8: in force on any day of the year
+    retenue = faits.population
+    derogation = faits.derogations.get(calcul.Service.NIVEAU1) if socle_complet else None
+    tranche = None
+    anomalie = ""
+    dotation: Decimal | None
+    if not socle_complet:
+        dotation, origine = ZERO, "sans socle complet : pas de dotation (art. 4.1)"
+    elif retenue is None:
+        dotation, origine = None, ""
+        # P1: never replaced by another year's figure.
+        anomalie = f"Population {annee} manquante : la dotation ne peut être calculée (P1)."
+    else:
+        try:
+            ligne_grille = grille.ligne(calcul.Service.NIVEAU1, retenue.valeur)
+        except ValueError as erreur:
+            ligne_grille, anomalie = None, str(erreur)
+        tranche = ligne_grille.tranche.libelle if ligne_grille else None
+        if ligne_grille is None:
+            dotation, origine = None, ""
+        elif derogation is not None and derogation.jours is not None:
+            dotation = derogation.jours * calcul.DEMI_JOURNEES_PAR_JOUR
+            origine = "dotation dérogatoire"
+            if derogation.base_legale:
+                origine += f" (base légale : {derogation.base_legale})"
+        elif ligne_grille.derogation_requise or ligne_grille.jours is None:
+            dotation, origine = None, ""
+            anomalie = (
+                "Dotation dérogatoire manquante : le barème ne fixe pas de dotation au-delà de "
+                f"8 000 habitants ({calcul.formater_nombre(retenue.valeur)} hab., M6)."
+            )
+        else:
+            dotation = ligne_grille.jours * calcul.DEMI_JOURNEES_PAR_JOUR
+            origine = f"barème, tranche « {ligne_grille.tranche.libelle} »"
+
+    # The amount is the calculator's line, as the titre will carry it (T6, T9).
+    ligne = next((lg for lg in contribution.resultat.lignes if lg.code == CODE_LIGNE), None)
+    return SoldeMembre(
+        commune=commune,
+        annee=annee,
+        formules=_libelles_formules(contribution.adhesions) or "aucune adhésion en vigueur",
+        socle_complet=socle_complet,
+        population=retenue.valeur if retenue else None,
+        millesime=retenue.millesime if retenue else None,
+        tranche=tranche,
+        dotation=dotation,
+        origine=origine,
+        utilisees=faits.demi_journees,
+        ligne=ligne,
+        anomalie=anomalie,
+    )
+
+
+def _alertes(bilan: BilanNiveau1) -> list[Alerte]:
+    annee, pool = bilan.annee, bilan.pool
+    prix = calcul.formater_euros(bilan.grille.prix_demi_journee)
+    alertes: list[Alerte] = []
+    if pool.epuise and pool.consommees:
+        alertes.append(
+            Alerte(
+                Niveau.ALERTE,
+                f"Le volume partagé de {_quantite(pool.jours)} jours du niveau 1 est épuisé en "
+                f"{annee} ({_quantite(pool.consommees)} demi-journées prises dans les dotations "
+                f"pour {_quantite(pool.demi_journees)}). La facturation reste celle des dotations "
+                "de chaque membre (T6).",
+            )
+        )
+    elif pool.demi_journees and pool.consommees >= pool.demi_journees * SEUIL_ALERTE_POOL:
+        alertes.append(
+            Alerte(
+                Niveau.AVERTISSEMENT,
+                f"Le volume partagé du niveau 1 est utilisé à {pool.pourcentage} % en {annee} : "
+                f"il reste {_quantite(pool.restantes)} demi-journées sur "
+                f"{_quantite(pool.demi_journees)}.",
+            )
+        )
+    if pool.dotations > pool.demi_journees:
+        alertes.append(
+            Alerte(
+                Niveau.AVERTISSEMENT,
+                f"Les dotations des membres ({_quantite(pool.dotations)} demi-journées) dépassent "
+                f"le volume partagé de {_quantite(pool.jours)} jours "
+                f"({_quantite(pool.demi_journees)} demi-journées, art. 3.2.2).",
+            )
+        )
+    for solde in bilan.soldes:
+        nom, pk = solde.commune.nom, solde.commune.pk
+        if solde.anomalie:
+            alertes.append(Alerte(Niveau.ALERTE, f"{nom} : {solde.anomalie}", pk))
+        elif solde.etat == Etat.DEPASSEE:
+            alertes.append(
+                Alerte(
+                    Niveau.ALERTE,
+                    f"{nom} a dépassé sa dotation {annee} : {solde.utilisees} demi-journées "
+                    f"utilisées pour {_quantite(solde.dotation)}, soit "
+                    f"{_quantite(solde.au_dela)} au-delà à {prix} = "
+                    f"{calcul.formater_euros(solde.montant)}, facturés sur le titre de la "
+                    f"campagne {annee} (émise début {annee + 1}).",
+                    pk,
+                )
+            )
+        elif solde.etat == Etat.SANS_DOTATION and solde.utilisees:
+            alertes.append(
+                Alerte(
+                    Niveau.INFO,
+                    f"{nom} n'a pas le socle complet en {annee} : ses {solde.utilisees} "
+                    f"demi-journées sont facturées dès la première, soit "
+                    f"{calcul.formater_euros(solde.montant)} (art. 4.1 et 7.1.1).",
+                    pk,
+                )
+            )
+        elif solde.etat == Etat.EPUISEE:
+            alertes.append(
+                Alerte(
+                    Niveau.AVERTISSEMENT,
+                    f"{nom} a utilisé toute sa dotation {annee} ({_quantite(solde.dotation)} "
+                    f"demi-journées) : chaque demi-journée de plus sera facturée {prix}.",
+                    pk,
+                )
+            )
+    return alertes
+
+
+def version_pour_annee(annee: int) -> VersionBareme | None:
+    """The grid version that prices year N: the one in force on 1 January N (decision)."""
+    return VersionBareme.objects.en_vigueur_le(date(annee, 1, 1)).prefetch_related("lignes").first()
+
+
+def bilan_niveau1(annee: int, communes=None) -> BilanNiveau1:
+    """Every member's niveau 1 account for `annee` and the pool, in a fixed number of queries.
+
+    Members are the communes with an adhesion in force on at least one day of the year, and any
+    commune with half-days recorded that year (validation forbids it, but an adhesion may have
+    been changed since: such time is shown, never dropped). `communes` (queryset or iterable of
+    communes or ids) restricts the rows; the pool is then that of those members only.
+
+    The facts (formulas in force, population, tarif dérogatoire, half-days) and the T6 line
+    come from ``tarification.contribution.contributions``, the titres campaign's own path.
+    """
+    version = version_pour_annee(annee)
+    if version is None:
+        return BilanNiveau1(
+            annee=annee,
+            version=None,
+            grille=None,
+            alertes=[
+                Alerte(
+                    Niveau.ALERTE,
+                    f"Aucune version du barème n'est en vigueur au 1er janvier {annee} : "
+                    "les dotations ne peuvent être calculées.",
+                )
+            ],
+        )
+    grille = version.grille()
+
+    debut, fin = date(annee, 1, 1), date(annee, 12, 31)
+    membres = Commune.objects.filter(
+        Exists(Adhesion.objects.pour_annee(annee).filter(commune=OuterRef("pk")))
+        | Exists(
+            Intervention.objects.filter(
+                mission__commune=OuterRef("pk"), date__gte=debut, date__lte=fin
+            )
+        )
+    )
+    if communes is not None:
+        if isinstance(communes, QuerySet):
+            membres = membres.filter(pk__in=communes.values("pk"))
+        else:
+            membres = membres.filter(pk__in=[getattr(c, "pk", c) for c in communes])
+    par_commune = contributions(annee, membres)
+
+    soldes = [
+        _solde(commune=c.commune, annee=annee, grille=grille, contribution=c)
+        for c in par_commune.values()
+    ]
+    soldes.sort(key=lambda s: (s.commune.nom, s.commune.pk))
+
+    socles = [s for s in soldes if s.socle_complet]
+    pool = Pool(
+        jours=grille.pool_jours,
+        dotations=sum((s.dotation for s in socles if s.dotation is not None), ZERO),
+        consommees=sum((s.dans_dotation for s in socles), ZERO),
+        au_dela=sum((s.au_dela for s in socles if s.au_dela is not None), ZERO),
+        hors_socle=sum(s.utilisees for s in soldes if not s.socle_complet),
+    )
+    bilan = BilanNiveau1(annee=annee, version=version, grille=grille, soldes=soldes, pool=pool)
+    bilan.alertes = _alertes(bilan)
+    return bilan
+
+
+def titres_niveau1(annee: int, commune_ids) -> dict[int, object]:
+    """The issued titre line that already bills the T6 item (member, year) of each commune, if
+    not annulled (B4), keyed by commune id. One query."""
+    factures = elements_factures(annee=annee, commune_ids=list(commune_ids))
+    return {pk: ligne for (pk, code), ligne in factures.items() if code == CODE_LIGNE}
+
+
+def alertes_pour(commune, annees) -> list[Alerte]:
+    """Warnings to show after time was recorded for `commune`: its own, the pool's, and
+    whether that year's niveau 1 is already billed (an issued titre never changes, B4)."""
+    alertes: list[Alerte] = []
+    for annee in sorted(set(annees)):
+        bilan = bilan_niveau1(annee)
+        alertes += [a for a in bilan.alertes if a.commune_id in (None, commune.pk)]
+        ligne = titres_niveau1(annee, [commune.pk]).get(commune.pk)
+        if ligne is not None:
+            titre = ligne.titre
+            alertes.append(
+                Alerte(
+                    Niveau.ALERTE,
+                    f"Les demi-journées {annee} de {commune.nom} sont déjà facturées par le titre "
+                    f"n° {titre.numero} (exercice {titre.exercice}, "
+                    f"{calcul.formater_euros(ligne.montant)}) : ce titre ne change plus ; "
+                    "prévenez les finances pour une réduction ou un titre complémentaire (B4).",
+                    commune.pk,
+                )
+            )
+    return alertes
