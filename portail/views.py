@@ -1,0 +1,709 @@
+"""The member portal: thin function-based views. Every object is fetched through the user's
+members with a `_get_<thing>_for_user` helper; another member's object is a 404, never a 403
+(it does not tell that the object exists)."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Q, Sum
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from groupements import regles
+from groupements.actes import adherer, declarer_besoins, demander_retrait
+from groupements.models import AdhesionGroupement, Groupement
+from membres.models import Adhesion, Commune, Contact, Document, Etablissement
+from missions.dotations import bilan_niveau1
+from missions.models import Intervention, Mission
+from portail import actes
+from portail.forms import (
+    AdhererForm,
+    BesoinsForm,
+    ContactForm,
+    FacturationForm,
+    FicheProjetForm,
+    RetraitForm,
+)
+from portail.models import DemandeModification, FicheProjet
+from tarification.contribution import contributions, montants_audit_factures
+from tarification.models import TitreDeRecettes
+
+# --- Access -------------------------------------------------------------------------------
+
+
+def communes_du_portail(user):
+    """The communes whose portal `user` may open: those it is attached to as a whole.
+
+    Decisions: DSI staff get no implicit access to every member's portal (they work in the
+    admin, behind its second factor); a rattachement limited to one établissement does not open
+    its commune's pages (the commune's contributions and titres are not the établissement's).
+    """
+    if not user.is_authenticated:
+        return Commune.objects.none()
+    return Commune.objects.filter(
+        rattachements__utilisateur=user, rattachements__etablissement__isnull=True
+    ).distinct()
+
+
+def _get_commune_for_user(user, code_insee) -> tuple[Commune, list[Commune]]:
+    """The commune asked for, and all the user's communes (one query, for the switcher)."""
+    communes = list(communes_du_portail(user).order_by("nom"))
+    for commune in communes:
+        if commune.code_insee == code_insee:
+            return commune, communes
+    raise Http404("Commune introuvable.")
+
+
+def portail(view):
+    """Login required, then the commune of the URL resolved through the user's members."""
+
+    @login_required
+    @wraps(view)
+    def enveloppe(request, code_insee, **kwargs):
+        request.commune, request.communes = _get_commune_for_user(request.user, code_insee)
+        return view(request, request.commune, **kwargs)
+
+    return enveloppe
+
+
+def _get_fiche_for_user(commune, pk) -> FicheProjet:
+    return get_object_or_404(
+        FicheProjet.objects.select_related("commune", "cree_par"), pk=pk, commune=commune
+    )
+
+
+def _get_contact_for_user(commune, pk) -> Contact:
+    return get_object_or_404(
+        Contact.objects.select_related("commune"),
+        pk=pk,
+        commune=commune,
+        etablissement__isnull=True,
+    )
+
+
+def _get_etablissement_for_user(commune, pk) -> Etablissement:
+    return get_object_or_404(
+        Etablissement.objects.select_related("commune"), pk=pk, commune=commune
+    )
+
+
+def _get_document_for_user(commune, pk) -> Document:
+    return get_object_or_404(Document.objects.select_related("commune"), pk=pk, commune=commune)
+
+
+def _page(request, gabarit, section, **contexte):
+    contexte.update(commune=request.commune, communes_utilisateur=request.communes, section=section)
+    return render(request, gabarit, contexte)
+
+
+def _erreurs(exc: ValidationError) -> list[str]:
+    return list(exc.messages)
+
+
+# --- Choosing a commune ---------------------------------------------------------------------
+
+
+@login_required
+def choisir(request):
+    """/portail/: straight to the user's commune, or a choice when it has several."""
+    communes = list(communes_du_portail(request.user).order_by("nom"))
+    if len(communes) == 1:
+        return redirect("portail:accueil", code_insee=communes[0].code_insee)
+    if not communes and request.user.is_staff:
+        return redirect("admin:index")  # DSI staff work in the admin
+    return render(request, "portail/choisir.html", {"communes": communes})
+
+
+# --- Home: adhesion, renewal (M3), notice (M4), contacts (M5) -----------------------------
+
+
+@portail
+def accueil(request, commune):
+    aujourdhui = timezone.localdate()
+    adhesions = list(commune.adhesions.order_by("-date_effet"))
+    actuelles = [a for a in adhesions if not a.dernier_jour or a.dernier_jour >= aujourdhui]
+    en_vigueur = [a for a in actuelles if a.date_effet <= aujourdhui]
+    anciennes = [a for a in adhesions if a not in actuelles]
+    # M4: the adhesion in force that a résiliation notified today would end.
+    sans_preavis = [a for a in en_vigueur if not a.resiliation_notifiee_le and not a.dernier_jour]
+    preavis = [a for a in actuelles if a.resiliation_notifiee_le]
+    contacts = list(commune.contacts.filter(etablissement__isnull=True).order_by("nom"))
+    return _page(
+        request,
+        "portail/accueil.html",
+        "accueil",
+        aujourdhui=aujourdhui,
+        actuelles=actuelles,
+        anciennes=anciennes,
+        fin_si_resiliation=Adhesion.fin_apres_preavis(aujourdhui) if sans_preavis else None,
+        preavis=preavis,
+        contacts=contacts,
+    )
+
+
+# --- What we owe: this year's estimate and the past years (T1–T9) --------------------------
+
+
+def _annees_adhesion(adhesions, jusqu_a: int) -> list[int]:
+    """Years (up to `jusqu_a`) in which at least one adhesion was in force (T8: whole years)."""
+    annees = set()
+    for adhesion in adhesions:
+        fin = adhesion.dernier_jour.year if adhesion.dernier_jour else jusqu_a
+        annees.update(range(adhesion.date_effet.year, min(fin, jusqu_a) + 1))
+    return sorted(annees, reverse=True)
+
+
+def _titres_par_annee(commune) -> dict[int, list]:
+    """The issued titres that bill a year (contribution and its corrections), by year."""
+    par_annee: dict[int, list] = {}
+    for titre in (
+        _titres_emis(commune).filter(annee__isnull=False).order_by("date_emission", "numero")
+    ):
+        par_annee.setdefault(titre.annee, []).append(titre)
+    return par_annee
+
+
+@portail
+def contribution(request, commune):
+    annee = timezone.localdate().year
+    adhesions = list(commune.adhesions.order_by("date_effet"))
+    annees = _annees_adhesion(adhesions, annee)
+    # One calculation per year, through the campaign's own code path (so the page and the
+    # titre always agree); a handful of queries per year, whatever the data.
+    par_annee = [contributions(a, [commune])[commune.pk] for a in annees]
+    titres_par_annee = _titres_par_annee(commune)
+    courante = par_annee[0] if par_annee and par_annee[0].annee == annee else None
+    passees = [(c, titres_par_annee.get(c.annee, [])) for c in par_annee if c.annee != annee]
+    audits = [a for a in adhesions if a.audit]
+    prix_audits = montants_audit_factures(audits) if audits else {}
+    return _page(
+        request,
+        "portail/contribution.html",
+        "contribution",
+        annee=annee,
+        courante=courante,
+        passees=passees,
+        audits=[(a, prix_audits.get(a.pk)) for a in audits],
+        titres_courante=titres_par_annee.get(annee, []),
+    )
+
+
+# --- Titres de recettes (B1–B5) -----------------------------------------------------------
+
+
+def _titres_emis(commune):
+    # The commune's own titres and those of its établissements (M7: the commune is set too).
+    return TitreDeRecettes.objects.emis().filter(commune=commune)
+
+
+def _get_titre_for_user(commune, pk):
+    return get_object_or_404(_titres_emis(commune), pk=pk)
+
+
+@portail
+def titres(request, commune):
+    liste = list(
+        _titres_emis(commune)
+        .select_related("etablissement", "corrige")
+        .prefetch_related("lignes")
+        .order_by("-date_emission", "-exercice", "-numero")
+    )
+    return _page(request, "portail/titres.html", "titres", titres=liste)
+
+
+@portail
+def titre_pdf(request, commune, pk):
+    titre = _get_titre_for_user(commune, pk)
+    if not titre.pdf:
+        raise Http404("Le PDF de ce titre est en cours de production.")
+    return _fichier(titre.pdf, "application/pdf", nom=titre.nom_fichier_pdf())
+
+
+# --- Niveau 1: missions and half-days against the allowance (T6) --------------------------
+
+
+def _annee_demandee(request, defaut: int) -> int:
+    try:
+        annee = int(request.GET.get("annee", defaut))
+    except ValueError:
+        return defaut
+    return annee if 2000 <= annee <= defaut + 1 else defaut
+
+
+@portail
+def niveau1(request, commune):
+    aujourdhui = timezone.localdate()
+    annee = _annee_demandee(request, aujourdhui.year)
+    adhesions = list(commune.adhesions.order_by("date_effet"))
+    annees = _annees_adhesion(adhesions, aujourdhui.year) or [aujourdhui.year]
+    bilan = bilan_niveau1(annee, communes=[commune.pk])
+    solde = bilan.solde(commune)
+    missions = list(
+        Mission.objects.filter(commune=commune)
+        .exclude(statut=Mission.Statut.BROUILLON)
+        .annotate(
+            demi_journees_annee=Sum(
+                "interventions__demi_journees", filter=Q(interventions__date__year=annee)
+            ),
+            demi_journees_total=Sum("interventions__demi_journees"),
+        )
+        .order_by("-debut", "-pk")
+    )
+    interventions = list(
+        Intervention.objects.filter(mission__commune=commune, date__year=annee)
+        .select_related("mission")
+        .order_by("-date", "-pk")
+    )
+    return _page(
+        request,
+        "portail/niveau1.html",
+        "niveau1",
+        annee=annee,
+        annees=annees,
+        bilan=bilan,
+        solde=solde,
+        missions=missions,
+        interventions=interventions,
+    )
+
+
+def _get_mission_for_user(commune, pk):
+    # A draft lettre de mission is not shown to the member until it is signed.
+    return get_object_or_404(
+        Mission.objects.select_related("commune").exclude(statut=Mission.Statut.BROUILLON),
+        pk=pk,
+        commune=commune,
+    )
+
+
+@portail
+def lettre_mission(request, commune, pk):
+    # WeasyPrint takes about half a second to import: only when a lettre is asked for.
+    from missions.pdf import rendre_lettre_mission
+
+    mission = _get_mission_for_user(commune, pk)
+    reponse = HttpResponse(rendre_lettre_mission(mission), content_type="application/pdf")
+    reponse["Content-Disposition"] = (
+        f'attachment; filename="lettre-de-mission-{mission.reference}.pdf"'
+    )
+    return reponse
+
+
+# --- Groupements de commandes (G1, G3, G5, G8) ---------------------------------------------
+
+
+def _get_groupement_for_user(commune, pk):
+    """A groupement the commune (or one of its établissements) belongs or belonged to, or one
+    it may still join (consultation not launched, G8)."""
+    # An open groupement (G8) is never over: the launch comes before every later step.
+    return get_object_or_404(
+        Groupement.objects.filter(
+            Q(adhesions__commune=commune) | Q(consultation_lancee_le__isnull=True)
+        ).distinct(),
+        pk=pk,
+    )
+
+
+def _get_adhesion_groupement_for_user(commune, pk):
+    return get_object_or_404(
+        AdhesionGroupement.objects.select_related("groupement", "commune", "etablissement"),
+        pk=pk,
+        commune=commune,
+    )
+
+
+@portail
+def groupements(request, commune):
+    aujourdhui = timezone.localdate()
+    nos_adhesions = list(
+        AdhesionGroupement.objects.de_commune(commune)
+        .select_related("groupement", "etablissement", "commune")
+        .prefetch_related("besoins")
+        .order_by("-groupement__constitue_le", "groupement__objet", "pk")
+    )
+    deja = {a.groupement_id for a in nos_adhesions if a.est_active and not a.etablissement_id}
+    ouverts = [
+        g
+        for g in Groupement.objects.ouverts().order_by("-constitue_le", "objet")
+        if g.pk not in deja
+    ]
+    eligibilite = None
+    try:
+        regles.verifier_eligibilite(commune=commune, jour=aujourdhui)
+    except ValidationError as exc:
+        eligibilite = " ".join(exc.messages)
+    return _page(
+        request,
+        "portail/groupements.html",
+        "groupements",
+        nos_adhesions=nos_adhesions,
+        ouverts=ouverts,
+        eligibilite=eligibilite,
+    )
+
+
+@portail
+def groupement(request, commune, pk):
+    groupement = _get_groupement_for_user(commune, pk)
+    nos_adhesions = list(
+        groupement.adhesions.filter(commune=commune)
+        .select_related("etablissement", "commune")
+        .prefetch_related("besoins")
+        .order_by("pk")
+    )
+    membre_actif = any(a.est_active and not a.etablissement_id for a in nos_adhesions)
+    peut_adherer = not groupement.est_lance and not groupement.est_termine and not membre_actif
+    eligibilite = None
+    if peut_adherer:
+        try:
+            regles.verifier_eligibilite(commune=commune, jour=timezone.localdate())
+        except ValidationError as exc:
+            eligibilite = " ".join(exc.messages)
+    etablissements = list(commune.etablissements.order_by("nom"))
+    return _page(
+        request,
+        "portail/groupement.html",
+        "groupements",
+        groupement=groupement,
+        nos_adhesions=nos_adhesions,
+        etapes=groupement.dates_des_etapes(),
+        peut_adherer=peut_adherer,
+        eligibilite=eligibilite,
+        form_adherer=AdhererForm(commune=commune, etablissements=etablissements)
+        if etablissements
+        else None,
+    )
+
+
+@portail
+@require_POST
+def groupement_adherer(request, commune, pk):
+    groupement = _get_groupement_for_user(commune, pk)
+    etablissements = list(commune.etablissements.order_by("nom"))
+    form = AdhererForm(data=request.POST, commune=commune, etablissements=etablissements)
+    if not form.is_valid():
+        messages.error(request, "Choisissez qui adhère : la commune ou l'un de ses établissements.")
+    else:
+        try:
+            adhesion = adherer(
+                groupement=groupement,
+                commune=commune,
+                etablissement=form.cleaned_data["membre"],
+                par=request.user,
+            )
+        except ValidationError as exc:
+            for message in _erreurs(exc):
+                messages.error(request, message)
+        else:
+            messages.success(
+                request,
+                f"{adhesion.nom_membre} est membre du groupement « {groupement.objet} ». "
+                "Déclarez maintenant vos besoins.",
+            )
+    return redirect("portail:groupement", code_insee=commune.code_insee, pk=groupement.pk)
+
+
+@portail
+def groupement_besoins(request, commune, pk):
+    adhesion = _get_adhesion_groupement_for_user(commune, pk)
+    groupement = adhesion.groupement
+    retour = redirect("portail:groupement", code_insee=commune.code_insee, pk=groupement.pk)
+    if groupement.est_lance or not adhesion.est_active:
+        messages.error(
+            request,
+            "Les besoins ne peuvent plus être modifiés : "
+            + (
+                "ils ont été figés au lancement de la consultation (art. 4.2.7.1)."
+                if groupement.est_lance
+                else "ce membre s'est retiré du groupement."
+            ),
+        )
+        return retour
+    form = BesoinsForm(
+        data=request.POST or None,
+        initial={"besoins_qualitatifs": adhesion.besoins_qualitatifs},
+        postes=groupement.postes.order_by("ordre", "designation"),
+        besoins=list(adhesion.besoins.order_by("pk")),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            declarer_besoins(
+                adhesion_groupement=adhesion,
+                lignes=form.lignes(),
+                besoins_qualitatifs=form.cleaned_data["besoins_qualitatifs"],
+                par=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                "Besoins enregistrés. Vous pouvez les modifier jusqu'au lancement de la consultation.",
+            )
+            return retour
+    return _page(
+        request,
+        "portail/groupement_besoins.html",
+        "groupements",
+        adhesion=adhesion,
+        groupement=groupement,
+        form=form,
+    )
+
+
+@portail
+def groupement_retrait(request, commune, pk):
+    adhesion = _get_adhesion_groupement_for_user(commune, pk)
+    groupement = adhesion.groupement
+    form = RetraitForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            demander_retrait(adhesion_groupement=adhesion, par=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                f"Retrait de {adhesion.nom_membre} notifié au coordonnateur le "
+                f"{timezone.localdate():%d/%m/%Y}.",
+            )
+            return redirect("portail:groupement", code_insee=commune.code_insee, pk=groupement.pk)
+    return _page(
+        request,
+        "portail/groupement_retrait.html",
+        "groupements",
+        adhesion=adhesion,
+        groupement=groupement,
+        form=form,
+    )
+
+
+# --- Fiches projet (annexe 3, R3) ---------------------------------------------------------
+
+
+@portail
+def fiches(request, commune):
+    liste = list(
+        FicheProjet.objects.filter(commune=commune)
+        .select_related("cree_par")
+        .order_by("-modifie_le")
+    )
+    return _page(request, "portail/fiches.html", "fiches", fiches=liste)
+
+
+@portail
+def fiche_nouvelle(request, commune):
+    form = FicheProjetForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        fiche = form.save(commit=False)
+        fiche.commune = commune
+        fiche.cree_par = request.user
+        fiche.save()
+        messages.success(
+            request, "Brouillon enregistré. Vous pourrez le compléter puis le soumettre."
+        )
+        return redirect("portail:fiche", code_insee=commune.code_insee, pk=fiche.pk)
+    return _page(request, "portail/fiche_form.html", "fiches", form=form, fiche=None)
+
+
+@portail
+def fiche(request, commune, pk):
+    fiche = _get_fiche_for_user(commune, pk)
+    return _page(
+        request, "portail/fiche.html", "fiches", fiche=fiche, form=FicheProjetForm(instance=fiche)
+    )
+
+
+@portail
+def fiche_modifier(request, commune, pk):
+    fiche = _get_fiche_for_user(commune, pk)
+    if not fiche.modifiable:
+        messages.error(request, "Cette fiche a été soumise : seule la DSI peut encore la modifier.")
+        return redirect("portail:fiche", code_insee=commune.code_insee, pk=fiche.pk)
+    form = FicheProjetForm(data=request.POST or None, instance=fiche)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Brouillon enregistré.")
+        return redirect("portail:fiche", code_insee=commune.code_insee, pk=fiche.pk)
+    return _page(request, "portail/fiche_form.html", "fiches", form=form, fiche=fiche)
+
+
+@portail
+@require_POST
+def fiche_soumettre(request, commune, pk):
+    fiche = _get_fiche_for_user(commune, pk)
+    try:
+        actes.soumettre_fiche(fiche=fiche, par=request.user)
+    except ValidationError as exc:
+        for message in _erreurs(exc):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            "Fiche projet soumise à la DSI. Vous serez informé par courriel de la décision.",
+        )
+    return redirect("portail:fiche", code_insee=commune.code_insee, pk=fiche.pk)
+
+
+# --- Contacts (M5) and billing identifiers (B8) -------------------------------------------
+
+
+@portail
+def contacts(request, commune):
+    etablissements = list(commune.etablissements.order_by("nom"))
+    demandes = list(
+        DemandeModification.objects.filter(commune=commune)
+        .select_related("etablissement", "demandee_par", "traitee_par")
+        .order_by("-demandee_le")[:20]
+    )
+    en_attente = {d.etablissement_id: d for d in demandes if d.statut == d.Statut.EN_ATTENTE}
+    membres = [(commune, None, en_attente.get(None))] + [
+        (e, e.pk, en_attente.get(e.pk)) for e in etablissements
+    ]
+    historique = list(
+        Contact.history.filter(commune_id=commune.pk, etablissement_id__isnull=True)
+        .select_related("history_user")
+        .order_by("-history_date")[:10]
+    )
+    return _page(
+        request,
+        "portail/contacts.html",
+        "contacts",
+        historique=historique,
+        contacts=list(commune.contacts.filter(etablissement__isnull=True).order_by("nom")),
+        membres=membres,
+        demandes=demandes,
+    )
+
+
+@portail
+def contact_nouveau(request, commune):
+    return _contact_form(request, commune, Contact(commune=commune))
+
+
+@portail
+def contact_modifier(request, commune, pk):
+    return _contact_form(request, commune, _get_contact_for_user(commune, pk))
+
+
+def _contact_form(request, commune, contact):
+    form = ContactForm(data=request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actes.enregistrer_contact(contact=form.instance, par=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Contact « {form.instance} » enregistré.")
+            return redirect("portail:contacts", code_insee=commune.code_insee)
+    return _page(request, "portail/contact_form.html", "contacts", form=form, contact=contact)
+
+
+@portail
+def contact_supprimer(request, commune, pk):
+    contact = _get_contact_for_user(commune, pk)
+    erreurs = []
+    if request.method == "POST":
+        try:
+            actes.supprimer_contact(contact=contact, par=request.user)
+        except ValidationError as exc:
+            erreurs = _erreurs(exc)
+        else:
+            messages.success(request, f"Contact « {contact} » supprimé.")
+            return redirect("portail:contacts", code_insee=commune.code_insee)
+    return _page(
+        request, "portail/contact_supprimer.html", "contacts", contact=contact, erreurs=erreurs
+    )
+
+
+@portail
+def facturation(request, commune):
+    return _facturation(request, commune, None)
+
+
+@portail
+def facturation_etablissement(request, commune, pk):
+    return _facturation(request, commune, _get_etablissement_for_user(commune, pk))
+
+
+def _facturation(request, commune, etablissement):
+    membre = etablissement or commune
+    initial = {
+        "siret": membre.siret,
+        "code_service_chorus": membre.code_service_chorus,
+        "reference_engagement": membre.reference_engagement,
+    }
+    form = FacturationForm(data=request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actes.demander_modification_facturation(
+                commune=commune, etablissement=etablissement, par=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                "Demande enregistrée : les nouveaux identifiants s'appliqueront aux titres "
+                "dès que la DSI les aura validés.",
+            )
+            return redirect("portail:contacts", code_insee=commune.code_insee)
+    en_attente = DemandeModification.objects.filter(
+        commune=commune, etablissement=etablissement, statut=DemandeModification.Statut.EN_ATTENTE
+    ).first()
+    return _page(
+        request,
+        "portail/facturation.html",
+        "contacts",
+        form=form,
+        membre=membre,
+        etablissement=etablissement,
+        en_attente=en_attente,
+    )
+
+
+# --- Documents (M2) -----------------------------------------------------------------------
+
+
+@portail
+def documents(request, commune):
+    liste = list(
+        Document.objects.filter(commune=commune)
+        .select_related("adhesion")
+        .order_by("type", "-depose_le")
+    )
+    groupes: dict[str, list[Document]] = {}
+    for document in liste:
+        groupes.setdefault(document.get_type_display(), []).append(document)
+    # Signed lettres de mission, rendered on demand from the mission (missions/pdf.py).
+    lettres = list(
+        Mission.objects.filter(commune=commune)
+        .exclude(statut=Mission.Statut.BROUILLON)
+        .order_by("-debut", "-pk")
+    )
+    return _page(request, "portail/documents.html", "documents", groupes=groupes, lettres=lettres)
+
+
+@portail
+def document(request, commune, pk):
+    document = _get_document_for_user(commune, pk)
+    return _fichier(document.fichier, document.type_mime)
+
+
+def _fichier(fichier, type_mime="application/octet-stream", nom=None):
+    if not fichier:
+        raise Http404("Fichier introuvable.")
+    try:
+        flux = fichier.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("Fichier introuvable.") from exc
+    return FileResponse(
+        flux,
+        as_attachment=True,
+        filename=nom or fichier.name.rsplit("/", 1)[-1],
+        content_type=type_mime or "application/octet-stream",
+    )
