@@ -114,6 +114,10 @@ def choisir(request):
     if len(communes) == 1:
         return redirect("portail:accueil", code_insee=communes[0].code_insee)
     if not communes and request.user.is_staff:
+        if request.user.has_perm("tarification.view_campagne") and not request.user.has_perm(
+            "membres.change_commune"
+        ):
+            return redirect("tarification:campagnes")  # the finance officer's campaigns
         return redirect("admin:index")  # DSI staff work in the admin
     return render(request, "portail/choisir.html", {"communes": communes})
 

@@ -163,14 +163,19 @@ def montants_audit_factures(
     """T5 — the audit of each adhesion AS BILLED, net of any réduction, keyed by adhesion id;
     ``None`` when it cannot be priced. A fixed number of queries whatever the number.
 
-    This is the ONE place that says what "the audit as billed" is. Today: the grid price at
-    delivery (``prix_audit``; ``grilles`` reuses grid versions already loaded). Once audit
-    titres exist, read the issued titres here instead (the audit's titre net of its
-    réductions), keeping this signature.
+    This is the ONE place that says what "the audit as billed" is: the issued audit titre net
+    of its réductions and annulations (one query); for an audit whose titre is not issued yet,
+    the grid price at delivery (``prix_audit``; ``grilles`` reuses grid versions already loaded).
     """
+    from tarification.titres import montants_audits_factures  # titres import this module
+
     adhesions = [a for a in adhesions if a.audit_livre_le is not None]
     if not adhesions:
         return {}
+    factures = montants_audits_factures([a.pk for a in adhesions])
+    adhesions = [a for a in adhesions if a.pk not in factures]
+    if not adhesions:
+        return dict(factures)
     grilles = grilles or _Grilles()
     paires = {(a.commune_id, a.audit_livre_le.year) for a in adhesions}
     populations = {
@@ -179,7 +184,7 @@ def montants_audit_factures(
             commune_id__in={c for c, _ in paires}, annee__in={a for _, a in paires}
         )
     }
-    montants: dict[int, Decimal | None] = {}
+    montants: dict[int, Decimal | None] = dict(factures)
     for adhesion in adhesions:
         population = populations.get((adhesion.commune_id, adhesion.audit_livre_le.year))
         montants[adhesion.pk] = _prix_audit(adhesion, grilles, population).total

@@ -35,6 +35,12 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 
+@pytest.fixture(autouse=True)
+def _hachage_rapide(settings):
+    """A fast password hasher in tests (PBKDF2's cost is for production)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def commune_factory(db):
     from membres.models import Commune

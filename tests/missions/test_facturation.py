@@ -23,8 +23,8 @@ def emetteur(db):
         adresse="3 rue Charles Sillard",
         code_postal="35600",
         ville="Redon",
-        ordonnateur_prenom="Pascal",
-        ordonnateur_nom="Duchêne",
+        ordonnateur_prenom="Camille",
+        ordonnateur_nom="Exemple",
         comptable_public="Service de gestion comptable de Redon",
         modalites_paiement="Par virement au comptable public.",
     )

@@ -1,0 +1,172 @@
+"""The DSI's back office for the grid (barème, art. 7) and the issuer of the titres.
+
+A grid version is edited with its lines in one form. Saving is refused, with a French message
+and nothing written, when the lines of a service leave a gap or overlap (P2,
+``calcul.verifier_tranches``) or when the version's period overlaps another version's (the
+model's ``clean``). Every change is historised (simple_history).
+"""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from simple_history.admin import SimpleHistoryAdmin
+
+from tarification import calcul
+from tarification.models import Emetteur, LigneBareme, VersionBareme
+
+LIGNE_FIELDS = [
+    "service",
+    "tranche",
+    "borne_inf",
+    "inf_incluse",
+    "borne_sup",
+    "sup_incluse",
+    "part_fixe",
+    "taux",
+    "jours",
+    "derogation_requise",
+    "article",
+]
+
+
+# Stored values are calcul.Service's ("socle_complet"…). LigneBareme.Service in models.py builds
+# its choices with the functional API, which reads each pair as (name, value): the model field
+# offers the labels ("socle complet"…) as values and would refuse every stored row. Until the
+# model is fixed (see the report of issue 3), the form offers the right choices and the model's
+# own choice check is skipped for this field.
+SERVICES = [
+    (calcul.Service.SOCLE_COMPLET.value, "socle complet"),
+    (calcul.Service.AUDIT.value, "audit"),
+    (calcul.Service.GROUPEMENT.value, "groupement d'achats"),
+    (calcul.Service.NIVEAU1.value, "dotation niveau 1"),
+]
+
+
+class LigneBaremeForm(forms.ModelForm):
+    service = forms.ChoiceField(label="service", choices=[("", "---------"), *SERVICES])
+
+    class Meta:
+        model = LigneBareme
+        fields = LIGNE_FIELDS
+
+    def _get_validation_exclusions(self):
+        return super()._get_validation_exclusions() | {"service"}  # checked by the form field
+
+    def clean(self):
+        donnees = super().clean()
+        service = donnees.get("service")
+        jours = donnees.get("jours")
+        if service == calcul.Service.NIVEAU1:
+            # T6 — a niveau 1 row carries an allowance in days, or needs a derogation (M6).
+            if jours is None and not donnees.get("derogation_requise"):
+                self.add_error(
+                    "jours",
+                    "Indiquez la dotation en jours, ou cochez « tarif dérogatoire requis ».",
+                )
+        elif jours is not None:
+            self.add_error("jours", "Seule la dotation niveau 1 s'exprime en jours.")
+        return donnees
+
+
+class LigneBaremeFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        """P2 — for each service, the brackets cover every population without gap or overlap."""
+        super().clean()
+        if any(self.errors):
+            return  # each row's own errors first
+        lignes = []
+        for form in self.forms:
+            if not form.has_changed() and not form.instance.pk:
+                continue  # an empty extra row
+            if self.can_delete and self._should_delete_form(form):
+                continue
+            d = form.cleaned_data
+            lignes.append(
+                calcul.LigneGrille(
+                    service=calcul.Service(d["service"]),
+                    tranche=calcul.Tranche(
+                        libelle=d["tranche"],
+                        borne_inf=d.get("borne_inf"),
+                        inf_incluse=d.get("inf_incluse", False),
+                        borne_sup=d.get("borne_sup"),
+                        sup_incluse=d.get("sup_incluse", False),
+                    ),
+                    part_fixe=d.get("part_fixe") or 0,
+                    taux=d.get("taux") or 0,
+                    jours=d.get("jours"),
+                    derogation_requise=d.get("derogation_requise", False),
+                    article=d.get("article", ""),
+                )
+            )
+        erreurs = calcul.verifier_tranches(lignes)
+        if erreurs:
+            raise ValidationError(
+                ["Barème refusé, rien n'a été enregistré :", *erreurs], code="tranches"
+            )
+
+
+class LigneBaremeInline(admin.TabularInline):
+    model = LigneBareme
+    form = LigneBaremeForm
+    formset = LigneBaremeFormSet
+    extra = 0
+    fields = LIGNE_FIELDS
+
+
+@admin.register(VersionBareme)
+class VersionBaremeAdmin(SimpleHistoryAdmin):
+    list_display = ["libelle", "debut", "fin", "pool_jours", "prix_demi_journee", "reference"]
+    search_fields = ["libelle", "reference"]
+    date_hierarchy = "debut"
+    inlines = [LigneBaremeInline]
+    fieldsets = [
+        (None, {"fields": ["libelle", "reference", ("debut", "fin")]}),
+        ("Niveau 1 (art. 3.2.2 et 7.1.1)", {"fields": ["pool_jours", "prix_demi_journee"]}),
+    ]
+
+
+@admin.register(Emetteur)
+class EmetteurAdmin(SimpleHistoryAdmin):
+    """The issuer is a single row (pk=1): it can be created once and never deleted."""
+
+    list_display = ["nom", "siren", "ville", "ordonnateur_nom"]
+    fieldsets = [
+        (None, {"fields": ["nom", ("siren", "siret"), "adresse", ("code_postal", "ville")]}),
+        (
+            "Ordonnateur",
+            {"fields": [("ordonnateur_prenom", "ordonnateur_nom"), "ordonnateur_qualite"]},
+        ),
+        (
+            "Titres de recettes",
+            {
+                "fields": [
+                    "budget",
+                    "comptable_public",
+                    "modalites_paiement",
+                    "mention_tva",
+                    "tribunal",
+                ]
+            },
+        ),
+        (
+            "Imputations",
+            {
+                "fields": [
+                    "imputation_contribution",
+                    "imputation_audit",
+                    "imputation_refacturation",
+                    "imputation_appel_de_fonds",
+                    "imputation_frais_sortie",
+                ]
+            },
+        ),
+    ]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not Emetteur.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+from tarification import admin_titres  # noqa: E402,F401  (titres admin, written separately)

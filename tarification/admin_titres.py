@@ -1,0 +1,152 @@
+"""Back office of the titres de recettes: read-only once issued (B4).
+
+An issued titre cannot be added, changed or deleted here: no add, no change permission on an
+issued titre (the change page is read-only), no delete (nor the bulk delete action). Titres
+are issued by the business acts (campaign page, audit delivery…) and corrected by a titre de
+réduction or d'annulation; links lead to those pages. Imported at the end of
+tarification/admin.py.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.options import ActionLocation
+from django.urls import reverse
+from django.utils.html import format_html
+
+from tarification.models import Bordereau, Campagne, Compteur, LigneTitre, TitreDeRecettes
+
+
+class LigneTitreInline(admin.TabularInline):
+    model = LigneTitre
+    fk_name = "titre"
+    extra = 0
+    can_delete = False
+    fields = ["ordre", "libelle", "base_texte", "montant", "service", "ligne_corrigee"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class LectureSeuleMixin:
+    """Rows written by the business acts only."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+@admin.register(TitreDeRecettes)
+class TitreDeRecettesAdmin(LectureSeuleMixin, admin.ModelAdmin):
+    list_display = [
+        "numero",
+        "exercice",
+        "budget",
+        "date_emission",
+        "nature",
+        "debiteur_nom",
+        "total",
+        "numero_officiel",
+        "statut",
+    ]
+    list_display_links = ["numero", "debiteur_nom"]
+    list_filter = ["exercice", "nature", "statut", "budget"]
+    list_select_related = ["bordereau"]
+    search_fields = ["debiteur_nom", "objet", "numero_officiel", "=numero"]
+    ordering = ["-exercice", "-numero"]
+    date_hierarchy = "date_emission"
+    inlines = [LigneTitreInline]
+    readonly_fields = ["pages"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "pages",
+                    ("exercice", "budget", "numero", "bordereau"),
+                    ("date_emission", "statut", "nature", "annee"),
+                    "objet",
+                    ("imputation", "total"),
+                ]
+            },
+        ),
+        (
+            "Débiteur (copie à l'émission)",
+            {
+                "fields": [
+                    ("commune", "etablissement", "adhesion"),
+                    "debiteur_nom",
+                    "debiteur_adresse",
+                    ("debiteur_siret", "debiteur_code_service", "debiteur_engagement"),
+                ]
+            },
+        ),
+        ("Correction", {"fields": ["corrige", "motif"]}),
+        ("Logiciel financier (B3)", {"fields": [("numero_officiel", "bordereau_officiel")]}),
+        (
+            "Fichiers et empreintes",
+            {
+                "fields": [
+                    ("pdf", "pdf_sha256", "pdf_genere_le"),
+                    ("piece_jointe", "piece_jointe_sha256"),
+                    "empreinte",
+                    "empreinte_precedente",
+                    "emetteur",
+                    ("emis_par", "cree_le"),
+                ]
+            },
+        ),
+    ]
+
+    @admin.display(description="pages")
+    def pages(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return format_html(
+            '<a href="{}">Fiche du titre (réduction, annulation, références officielles)</a>',
+            reverse("tarification:titre", args=[obj.pk]),
+        )
+
+
+@admin.register(Bordereau)
+class BordereauAdmin(LectureSeuleMixin, admin.ModelAdmin):
+    list_display = [
+        "numero",
+        "exercice",
+        "budget",
+        "date_emission",
+        "libelle",
+        "pdf_attendus",
+        "pdf_rendus",
+        "pdf_echecs",
+    ]
+    list_filter = ["exercice", "budget"]
+    ordering = ["-exercice", "-numero"]
+
+
+@admin.register(Campagne)
+class CampagneAdmin(LectureSeuleMixin, admin.ModelAdmin):
+    list_display = ["annee", "exercice", "bordereau", "lancee_par", "lancee_le"]
+    list_select_related = ["bordereau", "lancee_par"]
+    list_filter = ["annee", "exercice"]
+
+
+@admin.register(Compteur)
+class CompteurAdmin(LectureSeuleMixin, admin.ModelAdmin):
+    list_display = ["serie", "exercice", "budget", "dernier", "derniere_date"]
+    list_filter = ["serie", "exercice"]

@@ -1,0 +1,250 @@
+"""The titre's PDF (B5), rendered with WeasyPrint from the titre's snapshot only.
+
+Speed and memory (ecosystem notes, measured here): one ``FontConfiguration`` and one parsed
+``CSS`` per process (per thread) are reused for every titre; titres are laid out ``LOT`` at a
+time as one HTML document and each titre's pages are then written as its own PDF
+(``Document.copy``). A titre that runs over one page is laid out again alone, so that its
+pages say "page x / y". A titre with an attached supplier invoice (refacturation, art. 2.3.4)
+is rendered alone as PDF/A-3b with the invoice embedded as an attachment.
+
+Resources come only from the project's ``static/`` folder, through ``FetcherStatique``; the
+fonts (DejaVu Sans) are shipped in ``static/fonts`` so the PDF renders the same everywhere.
+A PDF is stored once through the storage API under a new name (``Storage.save`` never
+overwrites) and its reference written only after the whole file is stored; an issued titre's
+PDF is never replaced (the model refuses it) and is served byte-identical afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from urllib.request import url2pathname
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db.models import F, Prefetch
+from django.template.loader import render_to_string
+from django.utils import timezone
+from weasyprint import CSS, HTML, Attachment
+from weasyprint.pdf.metadata import DocumentMetadata
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from tarification.lettres import montant_en_lettres
+from tarification.models import Bordereau, LigneTitre, TitreDeRecettes
+
+logger = logging.getLogger(__name__)
+
+STATIQUE = Path(settings.BASE_DIR) / "static"
+FEUILLE = STATIQUE / "css" / "titre.css"
+GABARIT = "tarification/titre_pdf.html"
+LOT = 50
+
+
+class RessourceRefusee(FatalURLFetchingError):
+    """A resource outside static/ (or missing): the rendering stops."""
+
+
+class FetcherStatique(URLFetcher):
+    """Only files of the project's static folder; anything else (http, data, other paths) or a
+    missing file stops the rendering, rather than giving a PDF with a missing font."""
+
+    def __init__(self, racine: Path = STATIQUE):
+        super().__init__(allowed_protocols=["file"])
+        self.racine = racine.resolve()
+        self._cache: dict[str, tuple[bytes, str]] = {}
+
+    def fetch(self, url, headers=None):
+        if url not in self._cache:
+            if not url.startswith("file:"):
+                raise RessourceRefusee(f"Ressource refusée (hors de static/) : {url}")
+            chemin = Path(url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
+            if not chemin.is_relative_to(self.racine) or not chemin.is_file():
+                raise RessourceRefusee(f"Ressource refusée ou introuvable : {url}")
+            type_mime = mimetypes.guess_type(chemin.name)[0] or "application/octet-stream"
+            self._cache[url] = (chemin.read_bytes(), type_mime)
+        contenu, type_mime = self._cache[url]
+        return URLFetcherResponse(url, body=contenu, headers={"Content-Type": type_mime})
+
+
+class Moteur:
+    """One font configuration, one fetcher and one parsed stylesheet, reused for every titre."""
+
+    def __init__(self):
+        self.fetcher = FetcherStatique()
+        self.fonts = FontConfiguration()
+        self.css = CSS(filename=str(FEUILLE), font_config=self.fonts, url_fetcher=self.fetcher)
+
+    def document(self, html: str):
+        return HTML(string=html, base_url=str(STATIQUE) + "/", url_fetcher=self.fetcher).render(
+            stylesheets=[self.css], font_config=self.fonts
+        )
+
+
+_local = threading.local()
+
+
+def moteur() -> Moteur:
+    if not hasattr(_local, "moteur"):
+        _local.moteur = Moteur()
+    return _local.moteur
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML from the snapshot
+# ---------------------------------------------------------------------------------------------
+
+
+def contexte_titre(titre: TitreDeRecettes, lignes: Sequence[LigneTitre]) -> dict:
+    """Everything the template prints, read from the titre's own fields (its snapshot)."""
+    corrige = titre.corrige
+    return {
+        "titre": titre,
+        "lignes": lignes,
+        "e": titre.emetteur,
+        "numero_bordereau": titre.bordereau.numero if titre.bordereau_id else None,
+        "total_lettres": montant_en_lettres(abs(titre.total)),
+        "corrige": corrige,
+        "adresse": [ligne for ligne in titre.debiteur_adresse.splitlines() if ligne.strip()],
+    }
+
+
+def html_titres(
+    titres: Sequence[TitreDeRecettes], *, pagine: bool = False, lignes: dict | None = None
+) -> str:
+    """One HTML document laying out ``titres`` (lines prefetched, or given in ``lignes`` by
+    titre pk), each from its own page."""
+    return render_to_string(
+        GABARIT,
+        {
+            "titres": [
+                contexte_titre(t, lignes[t.pk] if lignes else list(t.lignes.all())) for t in titres
+            ],
+            "pagine": pagine,
+        },
+    )
+
+
+def _metadonnees(titre: TitreDeRecettes) -> DocumentMetadata:
+    return DocumentMetadata(
+        title=f"Titre de recettes n° {titre.numero} — exercice {titre.exercice}",
+        authors=[titre.emetteur.get("nom", "")],
+        description=titre.objet,
+        lang="fr",
+        created=titre.cree_le.isoformat(timespec="seconds") if titre.cree_le else None,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering
+# ---------------------------------------------------------------------------------------------
+
+
+def _piece_jointe(titre: TitreDeRecettes) -> Attachment:
+    with titre.piece_jointe.open("rb") as fichier:
+        contenu = fichier.read()
+    return Attachment(
+        string=contenu,
+        name=f"facture-acquittee-{titre.reference}.pdf",
+        description="Copie de la facture acquittée du fournisseur (art. 2.3.4)",
+        relationship="Supplement",
+    )
+
+
+def _rendre_seul(titre: TitreDeRecettes, lignes: dict | None = None) -> bytes:
+    document = moteur().document(html_titres([titre], pagine=True, lignes=lignes))
+    document.metadata = _metadonnees(titre)
+    if titre.piece_jointe:
+        # Refacturation: the paid invoice is embedded (PDF/A-3 allows any attached file).
+        return document.write_pdf(attachments=[_piece_jointe(titre)], pdf_variant="pdf/a-3b")
+    return document.write_pdf()
+
+
+def rendre(titres: Sequence[TitreDeRecettes], *, lignes: dict | None = None) -> dict[int, bytes]:
+    """The PDF of each titre (lines, bordereau and corrected titre loaded, or ``lignes`` given
+    by titre pk), keyed by pk."""
+    pdfs: dict[int, bytes] = {}
+    seuls = [t for t in titres if t.piece_jointe]
+    ensemble = [t for t in titres if not t.piece_jointe]
+    for debut in range(0, len(ensemble), LOT):
+        lot = ensemble[debut : debut + LOT]
+        document = moteur().document(html_titres(lot, lignes=lignes))
+        # Each titre starts on a new page, with an anchor named after it.
+        premieres = {}
+        for index, page in enumerate(document.pages):
+            for ancre in page.anchors:
+                if ancre.startswith("titre-"):
+                    premieres.setdefault(int(ancre.removeprefix("titre-")), index)
+        bornes = sorted(premieres.values()) + [len(document.pages)]
+        for titre in lot:
+            premiere = premieres[titre.pk]
+            fin = bornes[bornes.index(premiere) + 1]
+            if fin - premiere > 1:
+                seuls.append(titre)  # several pages: laid out alone to number its pages
+                continue
+            copie = document.copy(document.pages[premiere:fin])
+            copie.metadata = _metadonnees(titre)
+            pdfs[titre.pk] = copie.write_pdf()
+    for titre in seuls:
+        pdfs[titre.pk] = _rendre_seul(titre, lignes)
+    return pdfs
+
+
+def titres_a_rendre(pks: Iterable[int]):
+    return (
+        TitreDeRecettes.objects.filter(pk__in=list(pks))
+        .select_related("bordereau", "corrige")
+        .prefetch_related(Prefetch("lignes", queryset=LigneTitre.objects.order_by("ordre")))
+        .order_by("numero")
+    )
+
+
+def enregistrer(titre: TitreDeRecettes, contenu: bytes) -> None:
+    """Store the PDF under a new name, then record it (set once: the model refuses a change)."""
+    titre.pdf.save(titre.nom_fichier_pdf(), ContentFile(contenu), save=False)
+    titre.pdf_sha256 = hashlib.sha256(contenu).hexdigest()
+    titre.pdf_genere_le = timezone.now()
+    titre.save(update_fields=["pdf", "pdf_sha256", "pdf_genere_le"])
+
+
+def rendre_bordereau(bordereau_id: int) -> int:
+    """Render and store the missing PDFs of a bordereau, LOT titres at a time, keeping the
+    progress on the bordereau row. Returns the number of PDFs produced."""
+    Bordereau.objects.filter(pk=bordereau_id, pdf_debut__isnull=True).update(
+        pdf_debut=timezone.now()
+    )
+    restants = list(
+        TitreDeRecettes.objects.filter(bordereau_id=bordereau_id, pdf="")
+        .order_by("numero")
+        .values_list("pk", flat=True)
+    )
+    produits = 0
+    for debut in range(0, len(restants), LOT):
+        titres = list(titres_a_rendre(restants[debut : debut + LOT]))
+        try:
+            pdfs = rendre(titres)
+        except (Exception, FatalURLFetchingError) as erreur:  # noqa: BLE001 — recorded
+            logger.exception("Production des PDF du bordereau %s", bordereau_id)
+            Bordereau.objects.filter(pk=bordereau_id).update(
+                pdf_echecs=F("pdf_echecs") + len(titres),
+                pdf_message=f"{type(erreur).__name__} : {erreur}"[:2000],
+            )
+            continue
+        for titre in titres:
+            enregistrer(titre, pdfs[titre.pk])
+        produits += len(titres)
+        Bordereau.objects.filter(pk=bordereau_id).update(pdf_rendus=F("pdf_rendus") + len(titres))
+    Bordereau.objects.filter(pk=bordereau_id).update(pdf_fin=timezone.now())
+    return produits
+
+
+def relancer(bordereau: Bordereau) -> None:
+    """Start the rendering of a bordereau's missing PDFs again (worker stopped, failure)."""
+    restants = TitreDeRecettes.objects.filter(bordereau=bordereau, pdf="").count()
+    Bordereau.objects.filter(pk=bordereau.pk).update(
+        pdf_attendus=F("pdf_rendus") + restants, pdf_echecs=0, pdf_message="", pdf_fin=None
+    )

@@ -1,0 +1,147 @@
+"""django-tables2 tables of the titres pages (campaign preview, campaigns, titres)."""
+
+import django_tables2 as tables
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from tarification.calcul import formater_euros
+from tarification.models import Campagne, TitreDeRecettes
+
+ETIQUETTES = {"a_emettre": "etiquette--ok", "bloque": "etiquette--alerte", "rien": ""}
+
+
+class MontantColumn(tables.Column):
+    attrs = {"td": {"class": "montant"}, "th": {"class": "montant"}}
+
+    def render(self, value):
+        return formater_euros(value)
+
+
+class ApercuTable(tables.Table):
+    """B2 — one row per member: lines with bases, total, anomalies, warnings, why nothing."""
+
+    commune = tables.Column(verbose_name="Membre", accessor="commune__nom", order_by="commune__nom")
+    formules = tables.Column(verbose_name="Formule(s)", orderable=False)
+    lignes = tables.Column(
+        verbose_name="Lignes et bases de liquidation", orderable=False, empty_values=()
+    )
+    total = MontantColumn(verbose_name="Total", empty_values=())
+    statut = tables.Column(verbose_name="Statut", empty_values=())
+    remarques = tables.Column(
+        verbose_name="Anomalies, avertissements", orderable=False, empty_values=()
+    )
+
+    class Meta:
+        attrs = {"class": "tableau apercu"}
+        orderable = True
+        empty_text = "Aucun membre ne correspond."
+
+    def render_lignes(self, record):
+        if not record.lignes:
+            return format_html('<span class="base">{}</span>', record.motif or "—")
+        return format_html(
+            '<ul class="lignes-apercu">{}</ul>',
+            format_html_join(
+                "",
+                '<li><span class="libelle">{}</span> <span class="montant">{}</span>'
+                '<br><span class="base">{}</span></li>',
+                (
+                    (ligne.libelle, formater_euros(ligne.montant), ligne.base.texte())
+                    for ligne in record.lignes
+                ),
+            ),
+        )
+
+    def render_total(self, record):
+        if record.total is None or not record.lignes:
+            return "—"
+        return formater_euros(record.total)
+
+    def render_statut(self, record):
+        return format_html(
+            '<span class="etiquette {}">{}</span>',
+            ETIQUETTES[record.statut],
+            record.get_statut_display(),
+        )
+
+    def render_remarques(self, record):
+        elements = [("etiquette--alerte", a) for a in record.anomalies]
+        elements += [("etiquette--avertissement", a) for a in record.avertissements]
+        if record.lignes and record.deja_facturees:
+            elements += [("", str(d)) for d in record.deja_facturees]
+        if not elements:
+            return "—"
+        return format_html(
+            '<ul class="remarques">{}</ul>',
+            format_html_join("", '<li><span class="etiquette {}">{}</span></li>', elements),
+        )
+
+
+class CampagneTable(tables.Table):
+    annee = tables.Column(verbose_name="Année", localize=False)
+    exercice = tables.Column(verbose_name="Exercice", localize=False)
+    bordereau = tables.Column(
+        verbose_name="Bordereau", accessor="bordereau__numero", localize=False
+    )
+    date_emission = tables.DateColumn(
+        verbose_name="Date d'émission", accessor="bordereau__date_emission", format="d/m/Y"
+    )
+    nombre = tables.Column(verbose_name="Titres", attrs={"td": {"class": "montant"}})
+    montant = MontantColumn(verbose_name="Total")
+    pdf = tables.Column(verbose_name="PDF", accessor="bordereau", orderable=False)
+    voir = tables.Column(verbose_name="", accessor="pk", orderable=False)
+
+    class Meta:
+        model = Campagne
+        fields = ["annee", "exercice", "bordereau", "date_emission", "nombre", "montant", "pdf"]
+        attrs = {"class": "tableau"}
+        empty_text = "Aucune campagne émise."
+
+    def render_pdf(self, value):
+        return f"{value.pdf_rendus} / {value.pdf_attendus}"
+
+    def render_voir(self, value):
+        return format_html(
+            '<a href="{}">Ouvrir</a>', reverse("tarification:campagne", args=[value])
+        )
+
+
+class TitreTable(tables.Table):
+    numero = tables.Column(verbose_name="N°", attrs={"td": {"class": "montant"}}, localize=False)
+    exercice = tables.Column(verbose_name="Exercice", localize=False)
+    date_emission = tables.DateColumn(verbose_name="Date", format="d/m/Y")
+    nature = tables.Column(verbose_name="Nature")
+    debiteur_nom = tables.Column(verbose_name="Débiteur")
+    objet = tables.Column(verbose_name="Objet", orderable=False)
+    total = MontantColumn(verbose_name="Montant")
+    numero_officiel = tables.Column(verbose_name="N° officiel")
+    pdf = tables.Column(verbose_name="PDF", orderable=False, empty_values=())
+
+    class Meta:
+        model = TitreDeRecettes
+        fields = [
+            "numero",
+            "exercice",
+            "date_emission",
+            "nature",
+            "debiteur_nom",
+            "objet",
+            "total",
+            "numero_officiel",
+            "pdf",
+        ]
+        order_by = ("-exercice", "-numero")
+        attrs = {"class": "tableau"}
+        empty_text = "Aucun titre."
+
+    def render_numero(self, record):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("tarification:titre", args=[record.pk]), record.numero
+        )
+
+    def render_pdf(self, record):
+        if not record.pdf:
+            return format_html('<span class="etiquette">{}</span>', "en cours")
+        return format_html(
+            '<a href="{}">PDF</a>', reverse("tarification:titre_pdf", args=[record.pk])
+        )
