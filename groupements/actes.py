@@ -301,6 +301,11 @@ def passer_etape(*, groupement, vers: str, le: date, par, motif: str = "") -> Gr
     setattr(groupement, Etape.CHAMP_DATE[vers], le)
     groupement.full_clean()
     _signer(groupement, par).save()
+    if vers == Etape.RECENSEMENT:
+        # G3: the members' contacts are told their needs are due (after the commit).
+        from portail.emails import notifier_recensement_ouvert
+
+        transaction.on_commit(lambda: notifier_recensement_ouvert(groupement))
     return groupement
 
 
