@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 # shellcheck disable=SC2086
-eval exec .venv/bin/python -m pytest ${PYTEST_ARGS:-} '"$@"'
+eval exec .venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" ${PYTEST_ARGS:-} '"$@"'
