@@ -193,7 +193,13 @@ def charger_comptes():
     groupe_dsi, _ = Group.objects.get_or_create(name="DSI")
     groupe_dsi.permissions.set(
         Permission.objects.filter(
-            content_type__app_label__in=["membres", "tarification", "groupements", "missions", "portail"]
+            content_type__app_label__in=[
+                "membres",
+                "tarification",
+                "groupements",
+                "missions",
+                "portail",
+            ]
         )
     )
     groupe_finances, _ = Group.objects.get_or_create(name="Finances")

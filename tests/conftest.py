@@ -105,7 +105,13 @@ def agent_dsi(django_user_model):
     user = django_user_model.objects.create_user("agent-dsi", password="x", is_staff=True)
     user.user_permissions.set(
         Permission.objects.filter(
-            content_type__app_label__in=["membres", "tarification", "groupements", "missions", "portail"]
+            content_type__app_label__in=[
+                "membres",
+                "tarification",
+                "groupements",
+                "missions",
+                "portail",
+            ]
         )
     )
     return user
