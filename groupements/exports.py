@@ -17,15 +17,10 @@ from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from servicecommun.exports import echapper
 from tarification.calcul import arrondir
 
-DEBUTS_DANGEREUX = ("=", "+", "-", "@", "\t", "\r")
 TYPE_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def echapper(texte: str) -> str:
-    """Neutralise a text cell a spreadsheet would read as a formula."""
-    return "'" + texte if texte.startswith(DEBUTS_DANGEREUX) else texte
 
 
 def _cellule_csv(valeur) -> str:

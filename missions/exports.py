@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from missions.dotations import BilanNiveau1, SoldeMembre
+from servicecommun.exports import echapper
 
 COLONNES = [
     "année",
@@ -31,8 +32,6 @@ COLONNES = [
     "anomalie",
 ]
 MONNAIE = {COLONNES.index("prix de la demi-journée (€)"), COLONNES.index("à facturer (€)")}
-# A cell starting with one of these would be read as a formula by a spreadsheet.
-DEBUTS_DANGEREUX = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _valeurs(solde: SoldeMembre, prix: Decimal | None, ligne_titre) -> list:
@@ -60,9 +59,7 @@ def _valeurs(solde: SoldeMembre, prix: Decimal | None, ligne_titre) -> list:
 
 
 def _texte(valeur) -> str:
-    if isinstance(valeur, str):
-        return "'" + valeur if valeur.startswith(DEBUTS_DANGEREUX) else valeur
-    return valeur
+    return echapper(valeur)
 
 
 def _csv_cellule(valeur, monnaie=False) -> str:

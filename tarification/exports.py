@@ -17,6 +17,7 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from servicecommun.exports import echapper  # noqa: F401 (re-exported)
 from tarification.models import TitreDeRecettes
 
 COLONNES = [
@@ -37,14 +38,6 @@ COLONNES = [
     "N° de titre officiel",
     "N° de bordereau officiel",
 ]
-DEBUTS_DANGEREUX = ("=", "+", "-", "@", "\t", "\r")
-
-
-def echapper(valeur):
-    """A text cell that a spreadsheet would read as a formula gets a leading apostrophe."""
-    if isinstance(valeur, str) and valeur.startswith(DEBUTS_DANGEREUX):
-        return "'" + valeur
-    return valeur
 
 
 def titres_pour_export(queryset):
