@@ -60,24 +60,31 @@ def emettre(*, repartition, par, exercice: int | None = None) -> list[TitreDeRec
     )
     total_poids = sum((p.poids for p in parts), Decimal("0.00"))
     objet = f"Appel de fonds — groupement de commandes « {repartition.groupement.objet} » — {repartition.libelle}"
-    emis = []
-    for part in parts:
-        if not part.montant:
-            continue
-        ligne = titres.LigneAFacturer.depuis(
-            ligne_appel_de_fonds(repartition, part, total_poids),
-            service=cle_element(repartition),
-        )
-        titre = titres.emettre_titre(
-            nature=TitreDeRecettes.Nature.APPEL_DE_FONDS,
-            commune=part.adhesion.commune,
-            etablissement=part.adhesion.etablissement,
-            objet=objet[:250],
-            lignes=[ligne],
-            par=par,
-            exercice=exercice,
-        )
+    # B3: the appels de fonds of one répartition are issued together, in one bordereau.
+    a_emettre = [part for part in parts if part.montant]
+    if not a_emettre:
+        return []
+    emis = titres.emettre_titres(
+        nature=TitreDeRecettes.Nature.APPEL_DE_FONDS,
+        titres=[
+            titres.TitreAEmettre(
+                commune=part.adhesion.commune,
+                etablissement=part.adhesion.etablissement,
+                objet=objet[:250],
+                lignes=[
+                    titres.LigneAFacturer.depuis(
+                        ligne_appel_de_fonds(repartition, part, total_poids),
+                        service=cle_element(repartition),
+                    )
+                ],
+            )
+            for part in a_emettre
+        ],
+        par=par,
+        libelle=objet[:200],
+        exercice=exercice,
+    )
+    for part, titre in zip(a_emettre, emis, strict=True):
         part.titre = titre
         part.save(update_fields=["titre"])
-        emis.append(titre)
     return emis

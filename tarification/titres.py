@@ -693,7 +693,64 @@ def emettre_campagne(
 # ---------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class TitreAEmettre:
+    """One titre of a batch issued together (``emettre_titres``)."""
+
+    commune: Commune
+    objet: str
+    lignes: Sequence[LigneAFacturer | calcul.Ligne]
+    etablissement: Etablissement | None = None
+    annee: int | None = None
+    adhesion: Adhesion | None = None
+    piece_jointe: object | None = None
+
+
 @transaction.atomic
+def emettre_titres(
+    *,
+    nature: str,
+    titres: Sequence[TitreAEmettre],
+    par,
+    libelle: str,
+    exercice: int | None = None,
+    budget: str | None = None,
+    date_emission: date | None = None,
+) -> list[TitreDeRecettes]:
+    """Issue several titres of one nature TOGETHER: one bordereau (B3), consecutive numbers
+    in the series of their exercice and budget, all or none.
+
+    Each titre's ``commune`` is always the commune (for an établissement debtor, M7, its
+    commune); ``lignes`` are ``LigneAFacturer`` (with a B4 item key in ``service`` if the item
+    must not be billed twice) or ``calcul.Ligne`` (no item key). ``exercice`` defaults to the
+    year of ``date_emission`` (today). PDFs are rendered after commit by the background task.
+    Réductions and annulations go through ``reduire_titre`` / ``annuler_titre``.
+    """
+    nature = Nature(nature)
+    if nature in Nature.corrections():
+        raise ValidationError("Une réduction ou une annulation s'émet depuis le titre à corriger.")
+    jour = date_emission or _aujourdhui()
+    exercice = exercice or jour.year
+    _verifier_exercice_titre(exercice, jour)
+    projets = [
+        _Projet(
+            nature=nature,
+            commune=t.commune,
+            etablissement=t.etablissement,
+            objet=t.objet,
+            annee=t.annee,
+            adhesion=t.adhesion,
+            piece_jointe=t.piece_jointe,
+            lignes=[LigneAFacturer.depuis(ligne) for ligne in t.lignes],
+        )
+        for t in titres
+    ]
+    _, emis = _emettre_lot(
+        projets, exercice=exercice, budget=budget, date_emission=jour, par=par, libelle=libelle
+    )
+    return list(emis)
+
+
 def emettre_titre(
     *,
     nature: str,
@@ -709,37 +766,26 @@ def emettre_titre(
     date_emission: date | None = None,
     adhesion: Adhesion | None = None,
 ) -> TitreDeRecettes:
-    """Issue ONE titre (its own bordereau), numbered in the series of its exercice and budget.
-
-    ``commune`` is always the commune (for an établissement debtor, M7, its commune);
-    ``lignes`` are ``LigneAFacturer`` (with a B4 item key in ``service`` if the item must not
-    be billed twice) or ``calcul.Ligne`` (no item key). ``exercice`` defaults to the year of
-    ``date_emission`` (today). The PDF is rendered after commit by the background task.
-    Réductions and annulations go through ``reduire_titre`` / ``annuler_titre``.
-    """
-    nature = Nature(nature)
-    if nature in Nature.corrections():
-        raise ValidationError("Une réduction ou une annulation s'émet depuis le titre à corriger.")
-    jour = date_emission or _aujourdhui()
-    exercice = exercice or jour.year
-    _verifier_exercice_titre(exercice, jour)
-    projet = _Projet(
+    """Issue ONE titre (its own bordereau): ``emettre_titres`` with a batch of one."""
+    (titre,) = emettre_titres(
         nature=nature,
-        commune=commune,
-        etablissement=etablissement,
-        objet=objet,
-        annee=annee,
-        adhesion=adhesion,
-        piece_jointe=piece_jointe,
-        lignes=[LigneAFacturer.depuis(ligne) for ligne in lignes],
-    )
-    _, (titre,) = _emettre_lot(
-        [projet],
+        titres=[
+            TitreAEmettre(
+                commune=commune,
+                etablissement=etablissement,
+                objet=objet,
+                lignes=lignes,
+                annee=annee,
+                adhesion=adhesion,
+                piece_jointe=piece_jointe,
+            )
+        ],
+        par=par,
+        libelle=f"{Nature(nature).label.capitalize()} — "
+        f"{copie_debiteur(commune, etablissement)['debiteur_nom']}",
         exercice=exercice,
         budget=budget,
-        date_emission=jour,
-        par=par,
-        libelle=f"{nature.label.capitalize()} — {copie_debiteur(commune, etablissement)['debiteur_nom']}",
+        date_emission=date_emission,
     )
     return titre
 

@@ -81,6 +81,7 @@ def test_G6_des_besoins_declares_aux_appels_de_fonds_emis(
     assert {t.nature for t in titres} == {TitreDeRecettes.Nature.APPEL_DE_FONDS}
     assert {t.statut for t in titres} == {TitreDeRecettes.Statut.EMIS}
     assert [t.numero for t in titres] == [1, 2, 3, 4]
+    assert len({t.bordereau_id for t in titres}) == 1  # B3: issued together, one bordereau
     assert [(t.debiteur_nom, t.total) for t in titres] == [
         ("Commune de Redon", D("5882.36")),
         ("CCAS de Redon", D("588.23")),
