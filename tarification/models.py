@@ -389,7 +389,7 @@ def _decimal_texte(valeur, decimales: int) -> str | None:
 # The fields of an issued titre that may still change: the official numbers returned by the
 # finance suite (B3) and the PDF rendered after commit (set once, from empty).
 CHAMPS_MODIFIABLES_APRES_EMISSION = frozenset(
-    {"numero_officiel", "bordereau_officiel", "pdf", "pdf_sha256", "pdf_genere_le"}
+    {"numero_officiel", "bordereau_officiel", "pdf", "pdf_sha256", "pdf_genere_le", "pdf_erreur"}
 )
 CHAMPS_PDF = frozenset({"pdf", "pdf_sha256", "pdf_genere_le"})
 
@@ -528,6 +528,9 @@ class TitreDeRecettes(models.Model):
     pdf = models.FileField("PDF", upload_to=chemin_titre_pdf, max_length=255, blank=True)
     pdf_sha256 = models.CharField("empreinte du PDF", max_length=64, blank=True)
     pdf_genere_le = models.DateTimeField("PDF produit le", null=True, blank=True)
+    # Set when the background rendering failed for this titre: the workers skip it until the
+    # rendering is started again (``pdf.relancer``), so that no worker retries it endlessly.
+    pdf_erreur = models.TextField("incident de production du PDF", blank=True)
     # --- Tamper evidence
     empreinte = models.CharField("empreinte", max_length=64, blank=True)
     empreinte_precedente = models.CharField(
