@@ -402,7 +402,7 @@ def bilan_niveau1(annee: int, communes=None) -> BilanNiveau1:
 def titres_niveau1(annee: int, commune_ids) -> dict[int, object]:
     """The issued titre line that already bills the T6 item (member, year) of each commune, if
     not annulled (B4), keyed by commune id. One query."""
-    factures = elements_factures(annee=annee, commune_ids=list(commune_ids))
+    factures = elements_factures(annee=annee, communes=list(commune_ids))
     return {pk: ligne for (pk, code), ligne in factures.items() if code == CODE_LIGNE}
 
 

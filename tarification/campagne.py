@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from membres.models import Adhesion, Commune, Formule
@@ -121,15 +121,18 @@ class Apercu:
         return hashlib.sha256(json.dumps(contenu).encode()).hexdigest()
 
 
-def communes_de_la_campagne(annee: int, communes=None) -> list[int]:
-    """Ids of the members billed for ``annee``: every commune with an adhesion in force on at
-    least one day of the year (T8), optionally restricted to ``communes`` (ids or objects)."""
+def communes_de_la_campagne(annee: int, communes=None) -> QuerySet[Commune]:
+    """The members billed for ``annee``: every commune with an adhesion in force on at least
+    one day of the year (T8), optionally restricted to ``communes`` (a queryset, ids or
+    objects). A queryset, used as a subquery: no list of ids travels to the database."""
     qs = Commune.objects.filter(
         Exists(Adhesion.objects.pour_annee(annee).filter(commune=OuterRef("pk")))
     )
-    if communes is not None:
+    if isinstance(communes, QuerySet):
+        qs = qs.filter(pk__in=communes.values("pk"))
+    elif communes is not None:
         qs = qs.filter(pk__in=[c.pk if isinstance(c, Commune) else c for c in communes])
-    return list(qs.values_list("pk", flat=True))
+    return qs.order_by()
 
 
 def _motif_sans_ligne(contribution: Contribution) -> str:
@@ -153,9 +156,9 @@ def apercu(
     jour = aujourd_hui or timezone.localdate()
     if exercice is None:
         exercice = annee + 1 if annee + 1 in exercices_campagne(annee, jour) else jour.year
-    ids = communes_de_la_campagne(annee, communes)
-    contribs = contributions(annee, ids) if ids else {}
-    factures = elements_factures(annee=annee, commune_ids=list(contribs))
+    membres_de_l_annee = communes_de_la_campagne(annee, communes)
+    contribs = contributions(annee, membres_de_l_annee)
+    factures = elements_factures(annee=annee, communes=membres_de_l_annee) if contribs else {}
 
     membres = []
     for contribution in sorted(contribs.values(), key=lambda c: c.commune.nom):

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-from membres.models import Adhesion, Commune, Formule, Population
+from membres.models import Adhesion, Commune, Formule, Population, TarifDerogatoire
 from missions.models import demi_journees_par_commune
 from tarification import calcul
 from tarification.models import VersionBareme
@@ -93,13 +93,16 @@ def _anomalie_bareme(jour: date, objet: str) -> calcul.Anomalie:
     )
 
 
+_NATURES = dict(Population.Nature.choices)  # get_nature_display() rebuilds it on each call
+
+
 def _population_retenue(population: Population | None) -> calcul.PopulationRetenue | None:
     if population is None:
         return None
     return calcul.PopulationRetenue(
         valeur=population.valeur,
         millesime=population.millesime,
-        nature=population.get_nature_display(),
+        nature=str(_NATURES.get(population.nature, population.nature)),
     )
 
 
@@ -134,11 +137,7 @@ def _prix_audit(
     if grille is None:
         return calcul.Resultat((), (_anomalie_bareme(livre_le, "le prix de l'audit"),))
     derogation = next(
-        (
-            _derogation(d)
-            for d in adhesion.derogations.all()
-            if d.service == calcul.Service.AUDIT.value
-        ),
+        (_derogation(d) for d in _derogations(adhesion) if d.service == calcul.Service.AUDIT.value),
         None,
     )
     return calcul.calculer_audit(grille, _population_retenue(population), derogation)
@@ -225,7 +224,7 @@ def _faits_et_resultat(
 
     # M6 — tarifs dérogatoires of the adhésions in force (a later adhesion's row wins).
     derogations = {
-        calcul.Service(d.service): _derogation(d) for a in en_force for d in a.derogations.all()
+        calcul.Service(d.service): _derogation(d) for a in en_force for d in _derogations(a)
     }
     revue = (
         calcul.Revue(date=commune.revue_date, conclusion=commune.revue_conclusion)
@@ -276,71 +275,112 @@ def _faits_et_resultat(
     return faits, resultat
 
 
+def _grouper(objets, cle: str) -> dict[int, list]:
+    groupes: dict[int, list] = {}
+    for objet in objets:
+        groupes.setdefault(getattr(objet, cle), []).append(objet)
+    return groupes
+
+
+def _derogations(adhesion: Adhesion):
+    """M6 — the adhesion's tarifs dérogatoires: those loaded in bulk by ``contributions`` (no
+    query), else its own rows (prefetched or not)."""
+    charges = getattr(adhesion, "_derogations", None)
+    return charges if charges is not None else adhesion.derogations.all()
+
+
+def _charger_avec_derogations(adhesions) -> list[Adhesion]:
+    """The adhésions of a queryset and their tarifs dérogatoires, in two queries whatever the
+    number (filtered by subquery: no list of ids is sent to the database)."""
+    liste = list(adhesions)
+    if not liste:
+        return liste
+    derogations = _grouper(
+        TarifDerogatoire.objects.filter(adhesion__in=adhesions.values("pk")).order_by("pk"),
+        "adhesion_id",
+    )
+    for adhesion in liste:
+        adhesion._derogations = derogations.get(adhesion.pk, [])
+    return liste
+
+
 def contributions(annee: int, communes=None) -> dict[int, Contribution]:
     """The contribution of year ``annee`` of each commune, keyed by commune id.
 
     ``communes``: an optional queryset or iterable of communes (or ids); by default every
-    commune with an adhesion in force on at least one day of the year (T8). At most nine
+    commune with an adhesion in force on at least one day of the year (T8). A fixed number of
     queries whatever the number of communes: communes, their populations of the year, their
     adhésions of the year and those adhésions' derogations, their delivered audits and those
-    audits' derogations, grid versions and lines, missions' half-days (+ one for the
-    populations of audit delivery years, when an audit is to be deducted).
+    audits' derogations, grid versions and lines, missions' half-days (+ the issued audit
+    titres and the populations of audit delivery years, when an audit is to be deducted).
+
+    At scale (35,000 communes) the related rows are read by subquery on the same commune
+    filter and grouped here, rather than through ``prefetch_related``, whose lists of ids and
+    per-object querysets cost most of the time.
     """
     debut, fin = date(annee, 1, 1), date(annee, 12, 31)
     adhesions_annee = Adhesion.objects.pour_annee(annee)
     if communes is None:
-        qs = Commune.objects.filter(
-            Exists(adhesions_annee.filter(commune=OuterRef("pk")))
-        ).order_by()
+        qs = Commune.objects.filter(Exists(adhesions_annee.filter(commune=OuterRef("pk"))))
     elif isinstance(communes, QuerySet):
         qs = Commune.objects.filter(pk__in=communes.values("pk"))
     else:
         ids = [c.pk if isinstance(c, Commune) else c for c in communes]
         qs = Commune.objects.filter(pk__in=ids)
-    qs = qs.prefetch_related(
-        Prefetch(
-            "populations", queryset=Population.objects.filter(annee=annee), to_attr="_pop_annee"
-        ),
-        Prefetch(
-            "adhesions",
-            queryset=adhesions_annee.prefetch_related("derogations").order_by("date_effet"),
-            to_attr="_adhesions_annee",
-        ),
-        Prefetch(
-            "adhesions",
-            queryset=Adhesion.objects.filter(audit_livre_le__isnull=False, date_effet__lte=fin)
-            .prefetch_related("derogations")
-            .order_by("date_effet"),
-            to_attr="_audits",
-        ),
-    )
+    qs = qs.order_by()
+    perimetre = qs.values("pk")
     liste = list(qs)
+    if not liste:
+        return {}
+    populations = {
+        p.commune_id: p
+        for p in Population.objects.filter(annee=annee, commune__in=perimetre).order_by()
+    }
+    adhesions_par_commune = _grouper(
+        _charger_avec_derogations(
+            adhesions_annee.filter(commune__in=perimetre).order_by("date_effet", "pk")
+        ),
+        "commune_id",
+    )
+    audits_par_commune = _grouper(
+        _charger_avec_derogations(
+            Adhesion.objects.filter(
+                audit_livre_le__isnull=False, date_effet__lte=fin, commune__in=perimetre
+            ).order_by("date_effet", "pk")
+        ),
+        "commune_id",
+    )
     grilles = _Grilles()
     grille = grilles.le(debut)
-    demi_journees = demi_journees_par_commune(annee, [c.pk for c in liste]) if liste else {}
+    demi_journees = demi_journees_par_commune(annee, perimetre)
 
     # T5 — the audit to deduct, for socle complet adhésions whose first year is N.
     audits: dict[int, Adhesion] = {}
     for commune in liste:
         socle = next(
-            (a for a in commune._adhesions_annee if a.formule == Formule.SOCLE_COMPLET), None
+            (
+                a
+                for a in adhesions_par_commune.get(commune.pk, ())
+                if a.formule == Formule.SOCLE_COMPLET
+            ),
+            None,
         )
         if socle is not None and socle.date_effet.year == annee:
-            audit = _audit_avant(commune._audits, socle)
+            audit = _audit_avant(audits_par_commune.get(commune.pk, []), socle)
             if audit is not None:
                 audits[commune.pk] = audit
     montants = montants_audit_factures(audits.values(), grilles=grilles)
 
     resultat: dict[int, Contribution] = {}
     for commune in liste:
-        adhesions = tuple(commune._adhesions_annee)
+        adhesions = tuple(adhesions_par_commune.get(commune.pk, ()))
         audit = audits.get(commune.pk)
         faits, res = _faits_et_resultat(
             commune,
             annee,
             grille,
             adhesions,
-            commune._pop_annee[0] if commune._pop_annee else None,
+            populations.get(commune.pk),
             audit,
             montants.get(audit.pk) if audit else None,
             demi_journees.get(commune.pk, 0),

@@ -32,7 +32,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, DecimalField, Sum, Value
+from django.db.models import Count, DecimalField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -287,12 +287,14 @@ def _est_annulee(ligne) -> bool:
     return ligne.nb_corrections > 0 and ligne.montant + ligne.corrige_de == 0
 
 
-def elements_factures(*, annee: int, commune_ids: Iterable[int]) -> dict[tuple[int, str], object]:
-    """B4 — the yearly items (commune, service) of ``annee`` already billed to the communes
-    themselves and not entirely annulled, with the line billing them (and its titre). One
-    query whatever the number of communes."""
+def elements_factures(*, annee: int, communes) -> dict[tuple[int, str], object]:
+    """B4 — the yearly items (commune, service) of ``annee`` already billed to ``communes``
+    (a queryset, used as a subquery, or ids) themselves and not entirely annulled, with the
+    line billing them (and its titre). One query whatever the number of communes."""
+    if isinstance(communes, QuerySet):
+        communes = communes.values("pk")
     lignes = _lignes_facturees(
-        annee=annee, commune_id__in=list(commune_ids), etablissement__isnull=True
+        annee=annee, commune_id__in=communes, etablissement__isnull=True
     ).select_related("titre")
     return {(ligne.commune_id, ligne.service): ligne for ligne in lignes if not _est_annulee(ligne)}
 
@@ -653,9 +655,11 @@ def emettre_campagne(
     jour = date_emission or _aujourdhui()
     exercice = exercice or annee + 1
     verifier_exercice_campagne(annee, exercice, jour)
-    ids = sorted(module_campagne.communes_de_la_campagne(annee, communes))
-    list(Commune.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
-    apercu = module_campagne.apercu(annee=annee, exercice=exercice, communes=ids, aujourd_hui=jour)
+    membres = module_campagne.communes_de_la_campagne(annee, communes)
+    list(membres.select_for_update().order_by("pk").values_list("pk", flat=True))
+    apercu = module_campagne.apercu(
+        annee=annee, exercice=exercice, communes=membres, aujourd_hui=jour
+    )
     if signature is not None and signature != apercu.signature:
         raise ValidationError(
             "Les données ont changé depuis l'aperçu (adhésions, populations, missions ou titres) : "
