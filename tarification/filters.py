@@ -3,25 +3,21 @@
 import django_filters
 
 from membres.models import Commune
-from tarification.campagne import STATUTS
-from tarification.models import TitreDeRecettes
+from tarification.models import ApercuMembre, TitreDeRecettes
 
 
 class ApercuFilter(django_filters.FilterSet):
-    """Filters of the campaign preview: the member's name narrows the members computed; the
-    status (known only once computed) is applied to the preview rows by the view."""
+    """Filters of the stored campaign preview, applied in the database: the member's name
+    (the copy kept on each row) and the status."""
 
     nom = django_filters.CharFilter(label="Membre", lookup_expr="icontains")
     statut = django_filters.ChoiceFilter(
-        label="Statut", choices=STATUTS, method="garder", empty_label="tous"
+        label="Statut", choices=ApercuMembre.Statut.choices, empty_label="tous"
     )
 
     class Meta:
-        model = Commune
-        fields = ["nom"]
-
-    def garder(self, queryset, name, value):
-        return queryset  # applied to the computed rows (see views_campagne.campagne_apercu)
+        model = ApercuMembre
+        fields = ["nom", "statut"]
 
 
 class TitreFilter(django_filters.FilterSet):

@@ -1,6 +1,9 @@
 """django-tables2 tables of the titres pages (campaign preview, campaigns, titres)."""
 
+from decimal import Decimal
+
 import django_tables2 as tables
+from django.db.models import F
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -18,9 +21,10 @@ class MontantColumn(tables.Column):
 
 
 class ApercuTable(tables.Table):
-    """B2 — one row per member: lines with bases, total, anomalies, warnings, why nothing."""
+    """B2 — one row per member of a stored preview (ApercuMembre): lines with bases, total,
+    anomalies, warnings, why nothing. Sorted and paginated in the database."""
 
-    commune = tables.Column(verbose_name="Membre", accessor="commune__nom", order_by="commune__nom")
+    nom = tables.Column(verbose_name="Membre")
     formules = tables.Column(verbose_name="Formule(s)", orderable=False)
     lignes = tables.Column(
         verbose_name="Lignes et bases de liquidation", orderable=False, empty_values=()
@@ -46,11 +50,18 @@ class ApercuTable(tables.Table):
                 '<li><span class="libelle">{}</span> <span class="montant">{}</span>'
                 '<br><span class="base">{}</span></li>',
                 (
-                    (ligne.libelle, formater_euros(ligne.montant), ligne.base.texte())
+                    (ligne["libelle"], formater_euros(Decimal(ligne["montant"])), ligne["base"])
                     for ligne in record.lignes
                 ),
             ),
         )
+
+    def order_total(self, queryset, is_descending):
+        # Blocked members (no total) last either way, on PostgreSQL as on SQLite.
+        total = (
+            F("total").desc(nulls_last=True) if is_descending else F("total").asc(nulls_last=True)
+        )
+        return queryset.order_by(total, "nom", "pk"), True
 
     def render_total(self, record):
         if record.total is None or not record.lignes:
@@ -65,10 +76,10 @@ class ApercuTable(tables.Table):
         )
 
     def render_remarques(self, record):
-        elements = [("etiquette--alerte", a) for a in record.anomalies]
-        elements += [("etiquette--avertissement", a) for a in record.avertissements]
-        if record.lignes and record.deja_facturees:
-            elements += [("", str(d)) for d in record.deja_facturees]
+        elements = [("etiquette--alerte", a) for a in record.liste_anomalies]
+        elements += [("etiquette--avertissement", a) for a in record.liste_avertissements]
+        if record.lignes:
+            elements += [("", d) for d in record.liste_deja_facturees]
         if not elements:
             return "—"
         return format_html(

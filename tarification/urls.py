@@ -13,6 +13,11 @@ from tarification import views_campagne  # noqa: E402
 urlpatterns += [
     path("campagnes/", views_campagne.campagnes, name="campagnes"),
     path("campagnes/apercu/", views_campagne.campagne_apercu, name="campagne_apercu"),
+    path(
+        "campagnes/apercu/calculer/",
+        views_campagne.campagne_apercu_calculer,
+        name="campagne_apercu_calculer",
+    ),
     path("campagnes/emettre/", views_campagne.campagne_emettre, name="campagne_emettre"),
     path("campagnes/<int:pk>/", views_campagne.campagne, name="campagne"),
     path("bordereaux/<int:pk>/titres.zip", views_campagne.bordereau_zip, name="bordereau_zip"),

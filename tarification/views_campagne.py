@@ -1,7 +1,8 @@
 """Pages of the finance officer and DSI staff for the titres de recettes (B1–B7).
 
 Thin function-based views: the business acts live in tarification/titres.py, the preview in
-tarification/campagne.py, the exports in tarification/exports.py. Rights: viewing campaigns
+tarification/campagne.py (computed on demand and stored by tarification/apercu_enregistre.py),
+the exports in tarification/exports.py. Rights: viewing campaigns and computing their preview
 needs ``tarification.view_campagne``, viewing titres ``tarification.view_titrederecettes``,
 any issuing act ``tarification.emettre_titres``. No page changes an issued titre: corrections
 are new titres. PDFs are rendered by the background task, never here.
@@ -9,7 +10,9 @@ are new titres. PDFs are rendered by the background task, never here.
 
 import io
 import tempfile
+import time
 from datetime import date
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -17,14 +20,14 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
-from membres.models import Commune
-from tarification import campagne as module_campagne
-from tarification import exports, titres
+from tarification import apercu_enregistre, exports, titres
+from tarification.calcul import formater_nombre
 from tarification.filters import ApercuFilter, TitreFilter
 from tarification.forms_titres import (
     AnnulationForm,
@@ -105,47 +108,97 @@ def campagnes(request):
 @permission_required(VOIR_CAMPAGNES, raise_exception=True)
 @require_GET
 def campagne_apercu(request):
-    """B2 — the preview of the campaign for year N, filtered, with the confirmation form."""
+    """B2 — the STORED preview of the campaign for year N (tarification/apercu_enregistre.py):
+    its summary, its members paginated and filtered in the database, the confirmation form.
+
+    The page never computes the preview (one contribution per member, far too slow at scale):
+    without a stored preview it offers the "Calculer l'aperçu" button
+    (``campagne_apercu_calculer``). Its number of queries does not depend on the number of
+    members. The confirmation carries the stored signature: issuing recomputes the preview
+    and refuses if it changed since.
+    """
     choix = ChoixCampagneForm(request.GET)
     if not choix.is_valid():
         return render(request, "tarification/campagnes.html", {"form": choix, "table": None})
     annee, exercice = choix.cleaned_data["annee"], choix.cleaned_data["exercice"]
-    filtre = ApercuFilter(request.GET, queryset=Commune.objects.all())
-    communes = None
-    if filtre.is_valid() and filtre.form.cleaned_data.get("nom"):
-        communes = list(filtre.qs.values_list("pk", flat=True))
-    apercu = module_campagne.apercu(annee=annee, exercice=exercice, communes=communes)
-    lignes = apercu.membres
-    statut = filtre.form.cleaned_data.get("statut") if filtre.is_valid() else None
-    if statut:
-        lignes = [m for m in lignes if m.statut == statut]
-    table = ApercuTable(lignes)
+    annee_terminee = timezone.localdate() > date(annee, 12, 31)
+    apercu = apercu_enregistre.apercu_enregistre(annee=annee, exercice=exercice)
+    contexte = {
+        "annee": annee,
+        "exercice": exercice,
+        "annee_terminee": annee_terminee,
+        "apercu": apercu,
+    }
+    if apercu is None:
+        return render(request, "tarification/campagne_apercu.html", contexte)
+
+    filtre = ApercuFilter(request.GET, queryset=apercu.membres.order_by("nom", "pk"))
+    table = ApercuTable(filtre.qs)
     RequestConfig(request, paginate={"per_page": 100}).configure(table)
+    # As before the preview was stored: issuing is for the whole campaign, so not from a page
+    # narrowed to some members by name.
+    filtre_actif = bool(filtre.is_valid() and filtre.form.cleaned_data.get("nom"))
     confirmation = None
-    if request.user.has_perm(EMETTRE) and apercu.a_emettre and communes is None:
+    if request.user.has_perm(EMETTRE) and apercu.nb_a_emettre and not filtre_actif:
         confirmation = ConfirmationCampagneForm(
             initial={"annee": annee, "exercice": exercice, "signature": apercu.signature},
-            annee_terminee=apercu.annee_terminee,
+            annee_terminee=annee_terminee,
         )
-    return render(
-        request,
-        "tarification/campagne_apercu.html",
+    contexte.update(
         {
-            "apercu": apercu,
             "table": table,
             "filtre": filtre,
-            "choix": choix,
             "confirmation": confirmation,
-            "filtre_actif": communes is not None,
-        },
+            "filtre_actif": filtre_actif,
+            # Computed while year N was running, viewed once it is over: the half-days of
+            # niveau 1 and the members known then only.
+            "calcule_avant_la_fin": annee_terminee and not apercu.annee_terminee,
+        }
     )
+    return render(request, "tarification/campagne_apercu.html", contexte)
+
+
+@login_required
+@permission_required(VOIR_CAMPAGNES, raise_exception=True)
+@require_POST
+def campagne_apercu_calculer(request):
+    """B2 — compute the preview of the campaign for year N and store it in place of the
+    previous one, then show it. The long part of the preview: one contribution per member."""
+    choix = ChoixCampagneForm(request.POST)
+    if not choix.is_valid():
+        for champ, erreurs in choix.errors.items():
+            libelle = choix.fields[champ].label if champ in choix.fields else None
+            for erreur in erreurs:
+                messages.error(request, f"{libelle} : {erreur}" if libelle else erreur)
+        return redirect("tarification:campagnes")
+    annee, exercice = choix.cleaned_data["annee"], choix.cleaned_data["exercice"]
+    debut = time.perf_counter()
+    apercu = apercu_enregistre.enregistrer_apercu(annee=annee, exercice=exercice, par=request.user)
+    duree = Decimal(f"{time.perf_counter() - debut:.1f}")
+    messages.success(
+        request,
+        f"Aperçu calculé en {formater_nombre(duree)} s : {formater_nombre(apercu.nb_membres)} "
+        f"membre{pluralize(apercu.nb_membres)}, dont {formater_nombre(apercu.nb_a_emettre)} "
+        f"titre{pluralize(apercu.nb_a_emettre)} à émettre.",
+    )
+    return redirect(_url_apercu(annee, exercice))
+
+
+# The refusal of titres.emettre_campagne when the data changed since the confirmed preview.
+DONNEES_CHANGEES = "Les données ont changé depuis l'aperçu"
 
 
 @login_required
 @permission_required([VOIR_CAMPAGNES, EMETTRE], raise_exception=True)
 @require_POST
 def campagne_emettre(request):
-    """B1 — issue the previewed campaign, after the explicit confirmation."""
+    """B1 — issue the previewed campaign, after the explicit confirmation.
+
+    Once issued, the stored preview of this (annee, exercice) is deleted rather than kept
+    with a note: every member it shows "à émettre" is billed by then, so it could only
+    mislead, and its signature can no longer match. The preview page then offers to compute
+    a new one (members added later, blocked members whose anomaly was lifted: B4).
+    """
     annee_terminee = True
     try:
         annee = int(request.POST.get("annee", ""))
@@ -167,11 +220,15 @@ def campagne_emettre(request):
             signature=donnees["signature"],
         )
     except ValidationError as erreur:
-        messages.error(request, _erreurs(erreur))
+        message = _erreurs(erreur)
+        if message.startswith(DONNEES_CHANGEES):
+            message += " Recalculez l'aperçu (bouton « Recalculer l'aperçu »), puis émettez."
+        messages.error(request, message)
         return redirect(_url_apercu(donnees["annee"], donnees["exercice"]))
     if campagne is None:
         messages.info(request, "Rien à émettre : tout est déjà facturé ou bloqué.")
         return redirect(_url_apercu(donnees["annee"], donnees["exercice"]))
+    apercu_enregistre.oublier_apercu(annee=campagne.annee, exercice=campagne.exercice)
     messages.success(
         request,
         f"{campagne.bordereau.pdf_attendus} titre(s) émis (bordereau n° "

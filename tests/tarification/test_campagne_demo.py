@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from tarification import campagne
 from tarification.contribution import contributions
 from tarification.lettres import montant_en_lettres
-from tarification.models import Campagne, TitreDeRecettes
+from tarification.models import ApercuCampagne, Campagne, TitreDeRecettes
 
 
 def _texte(contenu: bytes) -> str:
@@ -58,7 +58,14 @@ def test_demo_historique_puis_campagne_2026_par_le_responsable_financier(
     apercu_page = client.get(reverse("tarification:campagne_apercu"), {"annee": 2026})
     assert apercu_page.status_code == 200
     assert "Campagne 2026 — exercice 2027" in apercu_page.content.decode()
+    assert "Calculer l'aperçu" in apercu_page.content.decode()
+    calcul_page = client.post(
+        reverse("tarification:campagne_apercu_calculer"), {"annee": 2026}, follow=True
+    )
+    assert "Plessé" in calcul_page.content.decode()
+    stocke = ApercuCampagne.objects.get(annee=2026, exercice=2027)
     apercu = campagne.apercu(annee=2026, exercice=2027)
+    assert stocke.signature == apercu.signature
     plesse = next(m for m in apercu.membres if m.commune.nom == "Plessé")
     assert plesse.statut == campagne.BLOQUE  # review not recorded (M6)
     with django_capture_on_commit_callbacks(execute=True):
@@ -67,7 +74,7 @@ def test_demo_historique_puis_campagne_2026_par_le_responsable_financier(
             {
                 "annee": 2026,
                 "exercice": 2027,
-                "signature": apercu.signature,
+                "signature": stocke.signature,
                 "confirme": "on",
                 "annee_en_cours": "on",
             },
