@@ -100,6 +100,8 @@ TASKS = {
         "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
     }
 }
+# How many tasks share one bordereau's PDFs: set it to the number of db_worker processes.
+PDF_TACHES_PAR_BORDEREAU = env.int("PDF_TACHES_PAR_BORDEREAU", default=2)
 
 # --- Authentication
 AUTHENTICATION_BACKENDS = [

@@ -1,5 +1,8 @@
 """The titre's PDF (B5), rendered with WeasyPrint from the titre's snapshot only.
 
+Several workers (``db_worker`` processes, on PostgreSQL) render one bordereau together: each
+claims ``LOT`` titres at a time with ``SELECT … FOR UPDATE SKIP LOCKED`` (``rendre_bordereau``).
+
 Speed and memory (ecosystem notes, measured here): one ``FontConfiguration`` and one parsed
 ``CSS`` per process (per thread) are reused for every titre; titres are laid out ``LOT`` at a
 time as one HTML document and each titre's pages are then written as its own PDF
@@ -26,7 +29,8 @@ from urllib.request import url2pathname
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db.models import F, Prefetch
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import CSS, HTML, Attachment
@@ -211,40 +215,86 @@ def enregistrer(titre: TitreDeRecettes, contenu: bytes) -> None:
     titre.save(update_fields=["pdf", "pdf_sha256", "pdf_genere_le"])
 
 
-def rendre_bordereau(bordereau_id: int) -> int:
-    """Render and store the missing PDFs of a bordereau, LOT titres at a time, keeping the
-    progress on the bordereau row. Returns the number of PDFs produced."""
+def _reserver_lot(bordereau_id: int) -> list[int]:
+    """In the caller's transaction: lock up to ``LOT`` titres of the bordereau whose PDF is
+    neither produced nor failed, skipping the rows another worker holds (PostgreSQL
+    ``FOR UPDATE SKIP LOCKED``): each titre is rendered by one worker only, however many run.
+    Only the titre rows are locked (their ids first, then the titres are read without lock)."""
+    return list(
+        TitreDeRecettes.objects.filter(bordereau_id=bordereau_id, pdf="", pdf_erreur="")
+        .order_by("numero")
+        .select_for_update(skip_locked=True)
+        .values_list("pk", flat=True)[:LOT]
+    )
+
+
+def _rendre_lot(titres: list[TitreDeRecettes]) -> tuple[dict[int, bytes], dict[int, str]]:
+    """The PDFs of a lot; if the lot fails, each titre is rendered alone so that one bad titre
+    (a missing invoice…) does not hold back the others. Returns (PDFs, errors) by titre pk."""
+    try:
+        return rendre(titres), {}
+    except (Exception, FatalURLFetchingError):  # noqa: BLE001 — retried one by one below
+        logger.warning("Lot de %s titres en échec : rendu titre par titre", len(titres))
+    pdfs, erreurs = {}, {}
+    for titre in titres:
+        try:
+            pdfs.update(rendre([titre]))
+        except (Exception, FatalURLFetchingError) as erreur:  # noqa: BLE001 — recorded
+            logger.exception("PDF du titre %s", titre.pk)
+            erreurs[titre.pk] = f"{type(erreur).__name__} : {erreur}"[:2000]
+    return pdfs, erreurs
+
+
+def _terminer(bordereau_id: int) -> bool:
+    """Mark the bordereau's production as finished once no titre waits any more (rendered or
+    failed, all committed). Several workers may call it: exactly one gets True."""
+    en_attente = TitreDeRecettes.objects.filter(bordereau_id=OuterRef("pk"), pdf="", pdf_erreur="")
+    return bool(
+        Bordereau.objects.filter(pk=bordereau_id, pdf_fin__isnull=True)
+        .exclude(Exists(en_attente))
+        .update(pdf_fin=timezone.now())
+    )
+
+
+def rendre_bordereau(bordereau_id: int) -> tuple[int, bool]:
+    """Render and store the missing PDFs of a bordereau, ``LOT`` titres at a time, keeping the
+    progress on the bordereau row. Safe to run in several workers at once: each lot is claimed
+    with a row lock held until its PDFs are stored (one transaction per lot), so the workers
+    share the bordereau and none renders a titre twice. Returns the number of PDFs this
+    worker produced and whether it was the one that finished the bordereau."""
     Bordereau.objects.filter(pk=bordereau_id, pdf_debut__isnull=True).update(
         pdf_debut=timezone.now()
     )
-    restants = list(
-        TitreDeRecettes.objects.filter(bordereau_id=bordereau_id, pdf="")
-        .order_by("numero")
-        .values_list("pk", flat=True)
-    )
     produits = 0
-    for debut in range(0, len(restants), LOT):
-        titres = list(titres_a_rendre(restants[debut : debut + LOT]))
-        try:
-            pdfs = rendre(titres)
-        except (Exception, FatalURLFetchingError) as erreur:  # noqa: BLE001 — recorded
-            logger.exception("Production des PDF du bordereau %s", bordereau_id)
-            Bordereau.objects.filter(pk=bordereau_id).update(
-                pdf_echecs=F("pdf_echecs") + len(titres),
-                pdf_message=f"{type(erreur).__name__} : {erreur}"[:2000],
-            )
-            continue
-        for titre in titres:
-            enregistrer(titre, pdfs[titre.pk])
-        produits += len(titres)
-        Bordereau.objects.filter(pk=bordereau_id).update(pdf_rendus=F("pdf_rendus") + len(titres))
-    Bordereau.objects.filter(pk=bordereau_id).update(pdf_fin=timezone.now())
-    return produits
+    while True:
+        with transaction.atomic():
+            pks = _reserver_lot(bordereau_id)
+            if not pks:
+                break
+            titres = list(titres_a_rendre(pks))
+            pdfs, erreurs = _rendre_lot(titres)
+            for titre in titres:
+                if titre.pk in pdfs:
+                    enregistrer(titre, pdfs[titre.pk])
+            for pk, message in erreurs.items():
+                TitreDeRecettes.objects.filter(pk=pk).update(pdf_erreur=message)
+            changements = {"pdf_rendus": F("pdf_rendus") + len(pdfs)}
+            if erreurs:
+                changements["pdf_echecs"] = F("pdf_echecs") + len(erreurs)
+                changements["pdf_message"] = next(iter(erreurs.values()))
+            Bordereau.objects.filter(pk=bordereau_id).update(**changements)
+        produits += len(pdfs)
+    return produits, _terminer(bordereau_id)
 
 
-def relancer(bordereau: Bordereau) -> None:
-    """Start the rendering of a bordereau's missing PDFs again (worker stopped, failure)."""
-    restants = TitreDeRecettes.objects.filter(bordereau=bordereau, pdf="").count()
-    Bordereau.objects.filter(pk=bordereau.pk).update(
-        pdf_attendus=F("pdf_rendus") + restants, pdf_echecs=0, pdf_message="", pdf_fin=None
-    )
+def relancer(bordereau: Bordereau) -> int:
+    """Make a bordereau's missing PDFs (worker stopped, failure) due again: failed titres are
+    retried. Returns how many remain; the caller enqueues the rendering."""
+    with transaction.atomic():
+        restants = TitreDeRecettes.objects.filter(bordereau=bordereau, pdf="")
+        restants.exclude(pdf_erreur="").update(pdf_erreur="")
+        nombre = restants.count()
+        Bordereau.objects.filter(pk=bordereau.pk).update(
+            pdf_attendus=F("pdf_rendus") + nombre, pdf_echecs=0, pdf_message="", pdf_fin=None
+        )
+    return nombre

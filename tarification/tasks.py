@@ -1,10 +1,13 @@
 """Background jobs (Django's tasks framework; django-tasks-db's ``db_worker`` runs them).
 
 Rendering a campaign's PDFs never runs inside a web request: the issuing transaction enqueues
-this task once committed, and the worker renders the titres of the bordereau, keeping the
-progress on the bordereau row (django.tasks has no progress API).
+these tasks once committed, and the workers render the titres of the bordereau together,
+keeping the progress on the bordereau row (django.tasks has no progress API).
 """
 
+import math
+
+from django.conf import settings
 from django.tasks import task
 
 from tarification import pdf
@@ -12,13 +15,29 @@ from tarification import pdf
 
 @task()
 def rendre_pdfs_bordereau(bordereau_id: int) -> int:
-    """Render and store the missing PDFs of one bordereau, then tell the debtors' contacts
-    (once their PDFs exist, so that the e-mail's link finds them); returns how many were
-    produced. A re-run that produces nothing sends nothing."""
+    """Render and store missing PDFs of one bordereau, sharing the work with the other tasks
+    enqueued for it (``planifier_rendu``); the task that finishes the bordereau then tells the
+    debtors' contacts (once every PDF exists, so that the e-mail's link finds them). Returns
+    how many PDFs this task produced. A re-run that produces nothing sends nothing."""
     from portail.emails import notifier_titres_emis
-    from tarification.models import TitreDeRecettes
+    from tarification.models import Bordereau, TitreDeRecettes
 
-    produits = pdf.rendre_bordereau(bordereau_id)
-    if produits:
+    produits, termine = pdf.rendre_bordereau(bordereau_id)
+    if termine and Bordereau.objects.filter(pk=bordereau_id, pdf_rendus__gt=0).exists():
         notifier_titres_emis(TitreDeRecettes.objects.filter(bordereau_id=bordereau_id))
     return produits
+
+
+def nombre_de_taches(nombre_titres: int) -> int:
+    """One task per lot of ``pdf.LOT`` titres, at most ``PDF_TACHES_PAR_BORDEREAU`` (the number
+    of task workers deployed), at least one."""
+    return max(1, min(settings.PDF_TACHES_PAR_BORDEREAU, math.ceil(nombre_titres / pdf.LOT)))
+
+
+def planifier_rendu(bordereau_id: int, nombre_titres: int) -> int:
+    """Enqueue the rendering of a bordereau's PDFs as several tasks, so that several workers
+    share it. Returns the number of tasks enqueued."""
+    taches = nombre_de_taches(nombre_titres)
+    for _ in range(taches):
+        rendre_pdfs_bordereau.enqueue(bordereau_id)
+    return taches

@@ -481,7 +481,7 @@ def _emettre_lot(
     compteur_t.derniere_date = date_emission
     compteur_t.save(update_fields=["dernier", "derniere_empreinte", "derniere_date"])
 
-    _planifier_pdf(bordereau.pk)
+    _planifier_pdf(bordereau.pk, len(titres))
     return bordereau, titres
 
 
@@ -563,13 +563,13 @@ def _attacher_piece(titre: TitreDeRecettes, fichier) -> None:
     titre.piece_jointe.save(nom, ContentFile(contenu), save=False)
 
 
-def _planifier_pdf(bordereau_id: int) -> None:
+def _planifier_pdf(bordereau_id: int, nombre: int) -> None:
     """Render the PDFs in the background once the titres are committed (never in a request).
     ``robust``: a failure to enqueue is logged, the titres stay issued, the campaign page
     offers to start the rendering again."""
-    from tarification.tasks import rendre_pdfs_bordereau
+    from tarification.tasks import planifier_rendu
 
-    transaction.on_commit(lambda: rendre_pdfs_bordereau.enqueue(bordereau_id), robust=True)
+    transaction.on_commit(lambda: planifier_rendu(bordereau_id, nombre), robust=True)
 
 
 # ---------------------------------------------------------------------------------------------

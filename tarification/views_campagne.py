@@ -42,7 +42,7 @@ from tarification.forms_titres import (
 )
 from tarification.models import Bordereau, Campagne, TitreDeRecettes
 from tarification.tables import ApercuTable, CampagneTable, TitreTable
-from tarification.tasks import rendre_pdfs_bordereau
+from tarification.tasks import planifier_rendu
 
 VOIR_CAMPAGNES = "tarification.view_campagne"
 VOIR_TITRES = "tarification.view_titrederecettes"
@@ -316,8 +316,7 @@ def bordereau_relancer(request, pk):
     from tarification import pdf
 
     bordereau = _get_bordereau_for_user(request.user, pk)
-    pdf.relancer(bordereau)
-    rendre_pdfs_bordereau.enqueue(bordereau.pk)
+    planifier_rendu(bordereau.pk, pdf.relancer(bordereau))
     messages.success(request, "La production des PDF manquants est relancée.")
     return redirect(request.POST.get("suivant") or reverse("tarification:campagnes"))
 
