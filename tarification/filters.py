@@ -1,8 +1,8 @@
 """django-filter filter sets of the titres pages."""
 
 import django_filters
+from django.db.models import Q
 
-from membres.models import Commune
 from tarification.models import ApercuMembre, TitreDeRecettes
 
 
@@ -26,8 +26,9 @@ class TitreFilter(django_filters.FilterSet):
     nature = django_filters.ChoiceFilter(
         label="Nature", choices=TitreDeRecettes.Nature.choices, empty_label="toutes"
     )
-    commune = django_filters.ModelChoiceFilter(
-        label="Commune", queryset=Commune.objects.filter(titres__isnull=False).distinct()
+    # A text field, not a list: at 35,000 communes a <select> would weigh megabytes.
+    commune = django_filters.CharFilter(
+        label="Commune (nom ou code INSEE)", method="filtrer_commune"
     )
     annee = django_filters.NumberFilter(label="Année facturée")
     debiteur_nom = django_filters.CharFilter(label="Débiteur", lookup_expr="icontains")
@@ -35,3 +36,7 @@ class TitreFilter(django_filters.FilterSet):
     class Meta:
         model = TitreDeRecettes
         fields = ["exercice", "numero", "nature", "commune", "annee", "debiteur_nom"]
+
+    def filtrer_commune(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(commune__code_insee=value) | Q(commune__nom__icontains=value))

@@ -381,3 +381,11 @@ def test_liste_des_titres_filtres_et_requetes(
     assert reponse.content.decode().count("Commune de Commune") == 33
     filtre = client.get(url, {"numero": 2}).content.decode()
     assert filtre.count("Commune de Commune") == 1
+    # The commune is searched by name or INSEE code (a text field: no list of every commune).
+    assert (
+        client.get(url, {"commune": "commune 003"}).content.decode().count("Commune de Commune")
+        == 1
+    )
+    commune = TitreDeRecettes.objects.order_by("numero").first().commune
+    par_insee = client.get(url, {"commune": commune.code_insee}).content.decode()
+    assert par_insee.count("Commune de Commune") == 1 and commune.nom in par_insee

@@ -13,7 +13,8 @@ communes (``generer_donnees``) and measures, with medians over repeated runs:
   time per titre of the project's path (``tarification.pdf.rendre``) against bare WeasyPrint
   (the same HTML, one reused ``FontConfiguration`` and ``CSS``, one document per titre) and
   against a plain chunked variant (50 titres laid out together, one PDF written per page);
-  then the throughput of the project's path in 1 and 2 worker processes.
+  then the throughput of the background job itself (``pdf.rendre_bordereau``, PDFs stored) in
+  1 and 2 worker processes sharing the bordereau.
 
 Figures are printed and written to ``bench-results/`` (JSON per size, text summary).
 The database is taken from ``BENCH_DATABASE_URL`` (default
@@ -227,6 +228,16 @@ class Mesure:
         tracemalloc.stop()
         self.ecrire(f"  aperçu : {self.r['apercu']}")
 
+        # The preview page reads the stored preview: compute and store it (what the finance
+        # officer's "Calculer l'aperçu" does), timed as its own step.
+        from tarification.apercu_enregistre import enregistrer_apercu
+
+        def enregistrer():
+            enregistrer_apercu(annee=ANNEE, exercice=EXERCICE, par=self.dsi, aujourd_hui=EMISSION)
+
+        self.r["apercu_enregistre"] = _mesurer(enregistrer, 1)
+        self.ecrire(f"  aperçu calculé et enregistré : {self.r['apercu_enregistre']}")
+
         def emettre():
             try:
                 with transaction.atomic():
@@ -350,31 +361,54 @@ class Mesure:
         self.r["pdf"]["rss_apres_chaque_run_mio"] = rss
         self.r["pdf"]["taille_moyenne_kio"] = sum(len(p) for p in projet().values()) / n / 1024
         self.ecrire(f"  PDF : {self.r['pdf']}")
-        self.r["pdf"]["debit"] = {k: _debit(titres, k) for k in (1, 2)}
+        bordereau_id = self.campagne_emise.bordereau_id
+        self.r["pdf"]["debit"] = {str(k): _debit(titres, bordereau_id, k) for k in (1, 2)}
         self.ecrire(f"  débit : {self.r['pdf']['debit']}")
 
 
-def _travailleur(titres, depart, file):
-    """A worker process: its own engine, the project's path on its share of the titres."""
+def _travailleur(titres, bordereau_id, depart, file):
+    """A task worker process: its own engine and database connection, the job's own code
+    (``pdf.rendre_bordereau``: lots claimed with FOR UPDATE SKIP LOCKED, PDFs stored)."""
     from tarification import pdf
 
     pdf._local = threading.local()  # a new FontConfiguration in this process
-    pdf.rendre(titres[:2])  # warm-up before the common start
+    pdf.rendre(titres[:2])  # warm-up before the common start (no database)
     depart.wait()
     debut = time.perf_counter()
-    pdf.rendre(titres)
-    file.put((debut, time.perf_counter(), len(titres), _rss_mio()))
+    produits, _ = pdf.rendre_bordereau(bordereau_id)
+    file.put((debut, time.perf_counter(), produits, _rss_mio()))
+    connections.close_all()
 
 
-def _debit(titres, processus: int) -> dict:
-    """Titres per second of ``processus`` worker processes sharing ``titres`` (forked after the
-    titres are loaded: no database access in the workers; start-up time excluded)."""
+def _preparer_echantillon(bordereau_id: int, pks: list[int]) -> None:
+    """Bench database only: make the sample's PDFs due again and set the bordereau's other
+    titres aside (raw SQL, past the model's guards), so the job renders exactly the sample."""
+    with connection.cursor() as curseur:
+        curseur.execute(
+            "UPDATE tarification_titrederecettes SET pdf = '', pdf_sha256 = '', "
+            "pdf_genere_le = NULL, pdf_erreur = CASE WHEN id = ANY(%s) THEN '' "
+            "ELSE 'hors échantillon du banc d''essai' END WHERE bordereau_id = %s",
+            [pks, bordereau_id],
+        )
+        curseur.execute(
+            "UPDATE tarification_bordereau SET pdf_rendus = 0, pdf_echecs = 0, pdf_fin = NULL "
+            "WHERE id = %s",
+            [bordereau_id],
+        )
+
+
+def _debit(titres, bordereau_id: int, processus: int) -> dict:
+    """Titres per second of ``processus`` task worker processes running the PDF job on the
+    sample (forked with the titres loaded for their warm-up; start-up time excluded)."""
+    _preparer_echantillon(bordereau_id, [t.pk for t in titres])
     connections.close_all()
     contexte = multiprocessing.get_context("fork")
     depart = contexte.Barrier(processus + 1)
     file = contexte.Queue()
-    parts = [titres[k::processus] for k in range(processus)]
-    enfants = [contexte.Process(target=_travailleur, args=(part, depart, file)) for part in parts]
+    enfants = [
+        contexte.Process(target=_travailleur, args=(titres, bordereau_id, depart, file))
+        for _ in range(processus)
+    ]
     for enfant in enfants:
         enfant.start()
     depart.wait()
@@ -382,8 +416,13 @@ def _debit(titres, processus: int) -> dict:
     for enfant in enfants:
         enfant.join()
     duree = max(m[1] for m in mesures) - min(m[0] for m in mesures)
+    from tarification.models import TitreDeRecettes
+
+    rendus = TitreDeRecettes.objects.filter(pk__in=[t.pk for t in titres]).exclude(pdf="")
     return {
         "titres": len(titres),
+        "rendus": rendus.count(),
+        "par_travailleur": [m[2] for m in mesures],
         "duree_s": duree,
         "titres_par_s": len(titres) / duree,
         "rss_pic_travailleurs_mio": [m[3] for m in mesures],
@@ -412,6 +451,9 @@ def resume(resultats: dict, duree_totale: float) -> str:
             f"{r['titres_emis']} titres émis",
             f"  aperçu  : médiane {r['apercu']['mediane_s'] * 1000:9.1f} ms, "
             f"{r['apercu']['requetes']} requêtes, pic Python {r['apercu']['tracemalloc_pic_mio']:.1f} Mio",
+            f"  aperçu calculé et enregistré (bouton « Calculer l'aperçu ») : "
+            f"{r['apercu_enregistre']['mediane_s'] * 1000:9.1f} ms, "
+            f"{r['apercu_enregistre']['requetes']} requêtes",
             f"  émission sans PDF : médiane {r['emission']['mediane_s'] * 1000:9.1f} ms, "
             f"{r['emission']['requetes']} requêtes",
             f"  mémoire du processus (pic) : avant campagne {r['memoire_avant_campagne_mio']:.0f} "
@@ -453,7 +495,7 @@ def resume(resultats: dict, duree_totale: float) -> str:
             f"  dont gabarit HTML d'un titre seul : {p['html_un_titre_ms']:.1f} ms ; "
             f"PDF moyen {p['taille_moyenne_kio']:.0f} Kio ; RSS après chaque run {p['rss_apres_chaque_run_mio']}",
         ]
-        d1, d2 = p["debit"][1], p["debit"][2]
+        d1, d2 = p["debit"]["1"], p["debit"]["2"]
         acceleration = d2["titres_par_s"] / d1["titres_par_s"]
         lignes.append(
             f"  débit : 1 processus {d1['titres_par_s']:.1f} titres/s, 2 processus "
