@@ -371,18 +371,18 @@ def _noms(page: str) -> list[str]:
     return re.findall(r"<td >(Membre \d{3})</td>", page)
 
 
-def test_B2_page_apercu_paginee_par_100_dans_l_ordre_des_noms(
+def test_B2_page_apercu_paginee_par_50_dans_l_ordre_des_noms(
     client, responsable_financier, apercu_de_150
 ):
     client.force_login(responsable_financier)
     with CaptureQueriesContext(connection) as requetes:
         page = client.get(URL_APERCU, CAMPAGNE).content.decode()
-    assert _noms(page) == [f"Membre {i:03d}" for i in range(100)]
+    assert _noms(page) == [f"Membre {i:03d}" for i in range(50)]
     lecture = [q["sql"] for q in requetes if 'FROM "tarification_apercumembre"' in q["sql"]]
     assert len(lecture) == 2  # COUNT, then one page of rows
-    assert "LIMIT 100" in lecture[1]
+    assert "LIMIT 50" in lecture[1]
     page_2 = client.get(URL_APERCU, {**CAMPAGNE, "page": 2}).content.decode()
-    assert _noms(page_2) == [f"Membre {i:03d}" for i in range(100, 150)]
+    assert _noms(page_2) == [f"Membre {i:03d}" for i in range(50, 100)]
     # The summary comes from the stored row, not from the page shown.
     assert "100 titres</p>" in page_2 and "100\u00a0000,00\u00a0€" in page_2
 
