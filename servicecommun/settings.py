@@ -138,8 +138,30 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"  # never served directly: documents go through permission-checked views
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# Files (documents, titres PDFs) go through the storage API: on one machine the local
+# MEDIA_ROOT; on several, an S3-compatible store (django-storages, ``pip install -e ".[s3]"``)
+# when S3_BUCKET is set. Never overwrite a file: an issued titre's PDF is kept as issued.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+STOCKAGE_FICHIERS = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("S3_PREFIX", default=""),
+            "file_overwrite": False,
+            "default_acl": None,  # the bucket's own (private): files are served by our views
+            "querystring_auth": True,
+        },
+    }
+    if S3_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": STOCKAGE_FICHIERS,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

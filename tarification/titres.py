@@ -663,7 +663,8 @@ def emettre_campagne(
     if signature is not None and signature != apercu.signature:
         raise ValidationError(
             "Les données ont changé depuis l'aperçu (adhésions, populations, missions ou titres) : "
-            "vérifiez le nouvel aperçu avant d'émettre."
+            "vérifiez le nouvel aperçu avant d'émettre.",
+            code="apercu_perime",
         )
     if not apercu.a_emettre:
         return None

@@ -187,10 +187,6 @@ def campagne_apercu_calculer(request):
     return redirect(_url_apercu(annee, exercice))
 
 
-# The refusal of titres.emettre_campagne when the data changed since the confirmed preview.
-DONNEES_CHANGEES = "Les données ont changé depuis l'aperçu"
-
-
 @login_required
 @permission_required([VOIR_CAMPAGNES, EMETTRE], raise_exception=True)
 @require_POST
@@ -224,7 +220,7 @@ def campagne_emettre(request):
         )
     except ValidationError as erreur:
         message = _erreurs(erreur)
-        if message.startswith(DONNEES_CHANGEES):
+        if erreur.code == "apercu_perime":
             message += " Recalculez l'aperçu (bouton « Recalculer l'aperçu »), puis émettez."
         messages.error(request, message)
         return redirect(_url_apercu(donnees["annee"], donnees["exercice"]))

@@ -66,3 +66,32 @@ def test_production_uses_smtp_and_secure_cookies():
         "Europe/Paris",
         "True",
     ], resultat.stderr
+
+
+def test_files_on_an_s3_compatible_store_when_a_bucket_is_set():
+    code = (
+        "from django.conf import settings as s; d = s.STORAGES['default'];"
+        "print(d['BACKEND'], d['OPTIONS']['bucket_name'], d['OPTIONS']['endpoint_url'],"
+        " d['OPTIONS']['file_overwrite'], d['OPTIONS']['location'])"
+    )
+    s3 = {
+        "S3_BUCKET": "titres",
+        "S3_ENDPOINT_URL": "https://s3.example.fr",
+        "S3_PREFIX": "production",
+    }
+    resultat = lancer({**PRODUCTION, **s3}, "shell", "--no-imports", "-c", code)
+    assert resultat.stdout.split() == [
+        "storages.backends.s3.S3Storage",
+        "titres",
+        "https://s3.example.fr",
+        "False",  # an issued titre's PDF is never overwritten
+        "production",
+    ], resultat.stderr
+    sans = lancer(
+        PRODUCTION,
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; print(s.STORAGES['default']['BACKEND'])",
+    )
+    assert sans.stdout.strip() == "django.core.files.storage.FileSystemStorage", sans.stderr
