@@ -16,4 +16,4 @@ lint:
 	scripts/setup.sh && .venv/bin/ruff check . && .venv/bin/ruff format --check .
 
 bench:
-	scripts/setup.sh && .venv/bin/python manage.py bench && scripts/bench_echelle.sh $(BENCH_ARGS)
+	scripts/setup.sh && DEBUG=$${DEBUG:-1} .venv/bin/python manage.py bench && scripts/bench_echelle.sh $(BENCH_ARGS)
