@@ -16,6 +16,7 @@ from membres.models import (
     Rattachement,
     TarifDerogatoire,
 )
+from servicecommun.admin_filtres import filtre_annees
 
 TRANCHES = [
     ("lt1500", "moins de 1 500", Q(population_courante__lt=1500)),
@@ -220,8 +221,16 @@ class EtablissementAdmin(SimpleHistoryAdmin):
 @admin.register(Population)
 class PopulationAdmin(SimpleHistoryAdmin):
     list_display = ["commune", "annee", "valeur", "millesime", "nature"]
-    list_filter = ["annee", "millesime", "nature"]
+    list_filter = [
+        filtre_annees("annee", "année d'application"),
+        filtre_annees("millesime", "millésime", avant=9, apres=0),
+        "nature",
+    ]
     list_select_related = ["commune"]
+    # By commune then year: the unique index (commune, année) serves the page at 140,000 rows
+    # (sorting by the commune's name would sort the whole table on each page).
+    ordering = ["commune_id", "-annee"]
+    show_full_result_count = False
     search_fields = ["commune__nom", "commune__code_insee"]
     autocomplete_fields = ["commune"]
 
@@ -256,7 +265,10 @@ class AdhesionAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["commune", "precedente"]
     readonly_fields = ["dernier_jour", "motif_fin", "statut_affiche", "reconduction_affichee"]
     inlines = [TarifDerogatoireInline, DocumentInline]
-    date_hierarchy = "date_effet"
+    # By commune (its index) rather than by name, no date drill-down: both read the whole
+    # table on each page at 35,000 communes.
+    ordering = ["commune_id", "-date_effet"]
+    show_full_result_count = False
     fieldsets = [
         (
             None,

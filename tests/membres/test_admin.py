@@ -137,3 +137,21 @@ def test_adhesion_change_page_shows_status_and_next_renewal(
     ).content.decode()
     assert "en cours" in contenu
     assert "prochaine reconduction tacite" in contenu.lower()
+
+
+def test_population_year_filter_offers_recent_years_without_reading_the_table(client, admin_user):
+    """At 140,000 populations a DISTINCT over the table costs tens of ms per page: the year
+    filters offer the recent years without a query, and filter in the database."""
+    client.force_login(admin_user)
+    peupler(3)
+    annee = timezone.localdate().year
+    commune = Commune.objects.get(code_insee="10000")
+    Population.objects.create(commune=commune, annee=annee - 1, valeur=42, millesime=annee - 4)
+    url = reverse("admin:membres_population_changelist")
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(url).content.decode()
+    assert not [q for q in ctx.captured_queries if "DISTINCT" in q["sql"]]
+    assert f"?annee={annee - 1}" in page and f"?millesime={annee - 4}" in page
+    filtree = client.get(url, {"annee": annee - 1}).content.decode()
+    assert "42" in filtree
+    assert "1 population" in filtree and "3 populations" not in filtree
