@@ -551,7 +551,7 @@ class TitreDeRecettes(models.Model):
     class Meta:
         verbose_name = "titre de recettes"
         verbose_name_plural = "titres de recettes"
-        ordering = ["-exercice", "-numero"]
+        ordering = ["-exercice", "-budget", "-numero"]
         constraints = [
             models.UniqueConstraint(
                 fields=["exercice", "budget", "numero"],
@@ -579,7 +579,14 @@ class TitreDeRecettes(models.Model):
                 ),
             ),
         ]
-        indexes = [models.Index(fields=["commune", "exercice"], name="titre_commune_exercice")]
+        indexes = [
+            models.Index(fields=["commune", "exercice"], name="titre_commune_exercice"),
+            # The titres list (issued, latest first) and its count read this index, not the
+            # table, at tens of thousands of titres a year.
+            models.Index(
+                fields=["statut", "-exercice", "-budget", "-numero"], name="titre_liste_idx"
+            ),
+        ]
 
     def __str__(self):
         if self.numero:

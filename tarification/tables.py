@@ -141,7 +141,6 @@ class TitreTable(tables.Table):
             "numero_officiel",
             "pdf",
         ]
-        order_by = ("-exercice", "-budget", "-numero")  # along the unique index
         attrs = {"class": "tableau"}
         empty_text = "Aucun titre."
 
