@@ -4,7 +4,7 @@ Prints the time per titre of:
 - a bare WeasyPrint render of the same HTML (stylesheet parsed, fonts configured, for each
   titre — what one gets without care);
 - our path, one titre at a time (one parsed CSS and one FontConfiguration reused);
-- our path as the background task runs it (titres laid out in lots, one PDF per titre);
+- our path as the background task runs it (pdf.rendre: one document per titre, metadata);
 and the time of the demo campaign (the next campaign of the demo data: preview, issuing,
 PDFs), in a transaction that is rolled back: nothing is kept, no file is written.
 """
@@ -137,7 +137,7 @@ class Command(BaseCommand):
             f"  Chemin de l'application, un titre à la fois         : {un_a_un * 1000:6.1f} ms/titre"
         )
         ecrire(
-            f"  Chemin de l'application, lots de {pdf.LOT} (la tâche)     : {par_lots * 1000:6.1f} ms/titre"
+            f"  Chemin de la tâche (pdf.rendre, un document par titre) : {par_lots * 1000:6.1f} ms/titre"
         )
         self._campagne_demo(ecrire)
 
