@@ -20,6 +20,7 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
+from servicecommun import flux
 from tarification import campagne
 from tarification.models import ApercuCampagne, ApercuMembre
 
@@ -54,43 +55,51 @@ def _membre(apercu: ApercuCampagne, membre: campagne.MembreApercu) -> ApercuMemb
     )
 
 
+def _resume(resume: campagne.Resume) -> dict:
+    champs = ("nb_membres", "nb_a_emettre", "nb_bloques", "nb_rien", "nb_avertissements", "total")
+    return {"signature": resume.signature, **{c: getattr(resume, c) for c in champs}}
+
+
 def enregistrer_apercu(
     *, annee: int, exercice: int, par, aujourd_hui: date | None = None
 ) -> ApercuCampagne:
     """Compute the preview of the campaign for year ``annee`` and ``exercice`` (as of today,
     or ``aujourd_hui``) and store it in place of the previous one, if any.
 
-    The computation reads only, outside any transaction (it is the long part). The write is
-    one transaction in a constant number of queries: the summary row is updated or created
-    under a row lock (``update_or_create``: two concurrent computations of the same preview
-    wait for each other instead of failing on the unique (annee, exercice) constraint, and
-    the last one wins), its previous members are deleted in one DELETE and the new ones
-    inserted by ``bulk_create`` (one INSERT on PostgreSQL whatever the number of members;
-    batches on SQLite, whose number of query parameters is limited).
+    One transaction, in a constant number of queries and a memory that does not grow with the
+    number of members: the summary row is updated or created under a row lock
+    (``update_or_create``: two concurrent computations of the same preview wait for each
+    other instead of failing on the unique (annee, exercice) constraint, and the last one
+    wins), its previous members are deleted in one DELETE, the members are computed one at a
+    time (``campagne.parcourir``) and streamed into the table (one ``COPY`` on PostgreSQL,
+    ``servicecommun/flux.py``), then the summary gets its counts, total and signature.
     """
-    calcule_le = timezone.now()
-    resultat = campagne.apercu(annee=annee, exercice=exercice, aujourd_hui=aujourd_hui)
-    membres = resultat.membres
-    a_emettre = [m for m in membres if m.statut == campagne.A_EMETTRE]
-    resume = {
-        "calcule_le": calcule_le,
-        "calcule_par": par,
-        "signature": resultat.signature,
-        "annee_terminee": resultat.annee_terminee,
-        "nb_membres": len(membres),
-        "nb_a_emettre": len(a_emettre),
-        "nb_bloques": sum(1 for m in membres if m.statut == campagne.BLOQUE),
-        "nb_rien": sum(1 for m in membres if m.statut == campagne.RIEN),
-        "nb_avertissements": resultat.nb_avertissements,
-        "total": resultat.total,
-    }
+    jour = aujourd_hui or timezone.localdate()
+    resume = campagne.Resume(annee, exercice)
     with transaction.atomic():
         apercu, _ = ApercuCampagne.objects.update_or_create(
-            annee=annee, exercice=exercice, defaults=resume
+            annee=annee,
+            exercice=exercice,
+            defaults={
+                "calcule_le": timezone.now(),
+                "calcule_par": par,
+                "annee_terminee": jour > date(annee, 12, 31),  # B1
+                **_resume(resume),
+            },
         )
         # No signal and nothing refers to these rows: Django deletes them in one DELETE.
         ApercuMembre.objects.filter(apercu=apercu).delete()
-        ApercuMembre.objects.bulk_create([_membre(apercu, membre) for membre in membres])
+
+        def membres():
+            for membre in campagne.parcourir(annee=annee):
+                resume.ajouter(membre)
+                yield _membre(apercu, membre)
+
+        flux.inserer(ApercuMembre, membres())
+        final = _resume(resume)
+        for champ, valeur in final.items():
+            setattr(apercu, champ, valeur)
+        apercu.save(update_fields=list(final))
     return apercu
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -20,12 +21,14 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from membres.models import Adhesion, Commune, Formule
+from servicecommun import flux
 from tarification import calcul
-from tarification.contribution import Contribution, contributions
+from tarification.contribution import Contribution, parcourir_contributions
 from tarification.titres import (
     avertissements_debiteur,
-    elements_factures,
+    est_annulee,
     exercices_campagne,
+    lignes_facturees_de_l_annee,
 )
 
 A_EMETTRE = "a_emettre"
@@ -113,12 +116,65 @@ class Apercu:
     @property
     def signature(self) -> str:
         """What would be issued, as a hash: the confirmation refers to this exact preview."""
-        contenu = [
-            [m.commune.pk, [[ligne.code, str(ligne.montant)] for ligne in m.lignes]]
-            for m in self.a_emettre
-        ]
-        contenu = [self.annee, self.exercice, contenu]
-        return hashlib.sha256(json.dumps(contenu).encode()).hexdigest()
+        signature = Signature(self.annee, self.exercice)
+        for membre in sorted(self.membres, key=lambda m: m.commune.pk):
+            signature.ajouter(membre)
+        return signature.hexdigest()
+
+
+class Signature:
+    """The hash of what a campaign would issue, fed member by member in commune id order:
+    the SHA-256 of the JSON ``[annee, exercice, [[commune id, [[code, montant], …]], …]]`` of
+    the members "à émettre", written as it goes (no list of members is kept)."""
+
+    def __init__(self, annee: int, exercice: int):
+        self._hash = hashlib.sha256(f"[{annee}, {exercice}, [".encode())
+        self._vide = True
+
+    def ajouter(self, membre: MembreApercu) -> None:
+        if membre.statut != A_EMETTRE:
+            return
+        contenu = [membre.commune.pk, [[ligne.code, str(ligne.montant)] for ligne in membre.lignes]]
+        self._hash.update((("" if self._vide else ", ") + json.dumps(contenu)).encode())
+        self._vide = False
+
+    def hexdigest(self) -> str:
+        fin = self._hash.copy()
+        fin.update(b"]]")
+        return fin.hexdigest()
+
+
+@dataclass
+class Resume:
+    """The counts, total and signature of a preview, summed member by member."""
+
+    annee: int
+    exercice: int
+    nb_membres: int = 0
+    nb_a_emettre: int = 0
+    nb_bloques: int = 0
+    nb_rien: int = 0
+    nb_avertissements: int = 0
+    total: Decimal = ZERO
+
+    def __post_init__(self):
+        self._signature = Signature(self.annee, self.exercice)
+
+    def ajouter(self, membre: MembreApercu) -> None:
+        self.nb_membres += 1
+        self._signature.ajouter(membre)
+        if membre.statut == A_EMETTRE:
+            self.nb_a_emettre += 1
+            self.total += membre.total
+            self.nb_avertissements += bool(membre.avertissements)
+        elif membre.statut == BLOQUE:
+            self.nb_bloques += 1
+        else:
+            self.nb_rien += 1
+
+    @property
+    def signature(self) -> str:
+        return self._signature.hexdigest()
 
 
 def communes_de_la_campagne(annee: int, communes=None) -> QuerySet[Commune]:
@@ -145,6 +201,79 @@ def _motif_sans_ligne(contribution: Contribution) -> str:
     return f"Aucun élément facturable pour {contribution.annee}."
 
 
+def exercice_par_defaut(annee: int, jour: date) -> int:
+    """The exercice a campaign for ``annee`` is issued on by default: N+1 once open, else the
+    current one (within the journée complémentaire)."""
+    return annee + 1 if annee + 1 in exercices_campagne(annee, jour) else jour.year
+
+
+def parcourir(*, annee: int, communes=None) -> Iterator[MembreApercu]:
+    """B2 — the members of the campaign for year ``annee`` as they would be issued now, one
+    at a time in commune id order (nothing is written). A fixed number of queries and a
+    memory that does not grow with the number of members (``parcourir_contributions``, plus
+    one stream of the items already billed)."""
+    membres_de_l_annee = communes_de_la_campagne(annee, communes)
+    factures = flux.Flux(
+        flux.lire(
+            lignes_facturees_de_l_annee(annee=annee, communes=membres_de_l_annee).order_by(
+                "commune_id", "pk"
+            )
+        )
+    )
+    for contribution in parcourir_contributions(annee, membres_de_l_annee):
+        deja = {
+            ligne.service: ligne
+            for ligne in factures.pour(contribution.commune.pk)
+            if not est_annulee(ligne)
+        }
+        yield _membre(contribution, deja)
+
+
+def _membre(contribution: Contribution, factures: dict[str, object]) -> MembreApercu:
+    """One member of the preview: ``factures`` are its items of the year already billed and
+    not annulled (B4), by service."""
+    commune = contribution.commune
+    resultat = contribution.resultat
+    membre = MembreApercu(commune=commune, contribution=contribution)
+    membre.anomalies = [a.message for a in resultat.anomalies if a.bloquante]
+    membre.avertissements = avertissements_debiteur(commune) + [
+        a.message for a in resultat.anomalies if not a.bloquante
+    ]
+    for ligne in resultat.lignes:
+        deja = factures.get(ligne.code)
+        if deja is None:
+            membre.lignes.append(ligne)
+        else:
+            membre.deja_facturees.append(
+                DejaFacturee(
+                    ligne, deja.titre.numero, deja.titre.exercice, deja.titre.date_emission
+                )
+            )
+    if membre.anomalies:
+        membre.statut = BLOQUE
+        membre.motif = "Facturation bloquée tant que l'anomalie n'est pas levée (B2)."
+    elif not membre.lignes:
+        membre.statut = RIEN
+        if membre.deja_facturees:
+            membre.motif = "Déjà facturé : " + " ; ".join(str(d) for d in membre.deja_facturees)
+        else:
+            membre.motif = _motif_sans_ligne(contribution)
+    elif membre.total <= 0:
+        membre.statut = RIEN
+        if membre.deja_facturees:
+            membre.motif = (
+                f"Total de {calcul.formater_euros(membre.total)} : la déduction de l'audit "
+                "porte sur un socle complet déjà facturé — émettez plutôt une réduction du "
+                "titre concerné (B4)."
+            )
+        else:
+            membre.motif = (
+                "Total nul (la déduction de l'audit couvre le socle complet, T5) : aucun "
+                "titre n'est émis pour un total nul (B1)."
+            )
+    return membre
+
+
 def apercu(
     *,
     annee: int,
@@ -152,54 +281,10 @@ def apercu(
     communes=None,
     aujourd_hui: date | None = None,
 ) -> Apercu:
-    """B2 — the campaign for year ``annee`` as it would be issued now (nothing is written)."""
+    """B2 — the campaign for year ``annee`` as it would be issued now (nothing is written),
+    every member in a list sorted by name (``parcourir`` streams them instead)."""
     jour = aujourd_hui or timezone.localdate()
     if exercice is None:
-        exercice = annee + 1 if annee + 1 in exercices_campagne(annee, jour) else jour.year
-    membres_de_l_annee = communes_de_la_campagne(annee, communes)
-    contribs = contributions(annee, membres_de_l_annee)
-    factures = elements_factures(annee=annee, communes=membres_de_l_annee) if contribs else {}
-
-    membres = []
-    for contribution in sorted(contribs.values(), key=lambda c: c.commune.nom):
-        commune = contribution.commune
-        resultat = contribution.resultat
-        membre = MembreApercu(commune=commune, contribution=contribution)
-        membre.anomalies = [a.message for a in resultat.anomalies if a.bloquante]
-        membre.avertissements = avertissements_debiteur(commune) + [
-            a.message for a in resultat.anomalies if not a.bloquante
-        ]
-        for ligne in resultat.lignes:
-            deja = factures.get((commune.pk, ligne.code))
-            if deja is None:
-                membre.lignes.append(ligne)
-            else:
-                membre.deja_facturees.append(
-                    DejaFacturee(
-                        ligne, deja.titre.numero, deja.titre.exercice, deja.titre.date_emission
-                    )
-                )
-        if membre.anomalies:
-            membre.statut = BLOQUE
-            membre.motif = "Facturation bloquée tant que l'anomalie n'est pas levée (B2)."
-        elif not membre.lignes:
-            membre.statut = RIEN
-            if membre.deja_facturees:
-                membre.motif = "Déjà facturé : " + " ; ".join(str(d) for d in membre.deja_facturees)
-            else:
-                membre.motif = _motif_sans_ligne(contribution)
-        elif membre.total <= 0:
-            membre.statut = RIEN
-            if membre.deja_facturees:
-                membre.motif = (
-                    f"Total de {calcul.formater_euros(membre.total)} : la déduction de l'audit "
-                    "porte sur un socle complet déjà facturé — émettez plutôt une réduction du "
-                    "titre concerné (B4)."
-                )
-            else:
-                membre.motif = (
-                    "Total nul (la déduction de l'audit couvre le socle complet, T5) : aucun "
-                    "titre n'est émis pour un total nul (B1)."
-                )
-        membres.append(membre)
+        exercice = exercice_par_defaut(annee, jour)
+    membres = sorted(parcourir(annee=annee, communes=communes), key=lambda m: m.commune.nom)
     return Apercu(annee=annee, exercice=exercice, aujourd_hui=jour, membres=membres)

@@ -25,15 +25,16 @@ hypothetical case (typed population, chosen formula) with the grid read from the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from membres.models import Adhesion, Commune, Formule, Population, TarifDerogatoire
-from missions.models import demi_journees_par_commune
+from missions.models import demi_journees_par_commune_qs
+from servicecommun import flux
 from tarification import calcul
 from tarification.models import VersionBareme
 
@@ -44,6 +45,7 @@ __all__ = [
     "Simulation",
     "contribution",
     "contributions",
+    "parcourir_contributions",
     "montant_audit_facture",
     "montants_audit_factures",
     "prix_audit",
@@ -93,6 +95,7 @@ def _anomalie_bareme(jour: date, objet: str) -> calcul.Anomalie:
     )
 
 
+ZERO = calcul.ZERO
 _NATURES = dict(Population.Nature.choices)  # get_nature_display() rebuilds it on each call
 
 
@@ -186,8 +189,21 @@ def montants_audit_factures(
     montants: dict[int, Decimal | None] = dict(factures)
     for adhesion in adhesions:
         population = populations.get((adhesion.commune_id, adhesion.audit_livre_le.year))
-        montants[adhesion.pk] = _prix_audit(adhesion, grilles, population).total
+        montants[adhesion.pk] = _montant_audit(adhesion, factures, grilles, population)
     return montants
+
+
+def _montant_audit(
+    adhesion: Adhesion,
+    factures: dict[int, Decimal],
+    grilles: _Grilles,
+    population: Population | None,
+) -> Decimal | None:
+    """T5 — the audit as billed: its issued titre net of corrections (``factures``, by
+    adhesion id), else its grid price at delivery; ``None`` when it cannot be priced."""
+    if adhesion.pk in factures:
+        return factures[adhesion.pk]
+    return _prix_audit(adhesion, grilles, population).total
 
 
 def montant_audit_facture(adhesion: Adhesion) -> Decimal | None:
@@ -275,125 +291,143 @@ def _faits_et_resultat(
     return faits, resultat
 
 
-def _grouper(objets, cle: str) -> dict[int, list]:
-    groupes: dict[int, list] = {}
-    for objet in objets:
-        groupes.setdefault(getattr(objet, cle), []).append(objet)
-    return groupes
-
-
 def _derogations(adhesion: Adhesion):
-    """M6 — the adhesion's tarifs dérogatoires: those loaded in bulk by ``contributions`` (no
-    query), else its own rows (prefetched or not)."""
+    """M6 — the adhesion's tarifs dérogatoires: those read with it by ``parcourir_contributions``
+    (no query), else its own rows (prefetched or not)."""
     charges = getattr(adhesion, "_derogations", None)
     return charges if charges is not None else adhesion.derogations.all()
 
 
-def _charger_avec_derogations(adhesions) -> list[Adhesion]:
-    """The adhésions of a queryset and their tarifs dérogatoires, in two queries whatever the
-    number (filtered by subquery: no list of ids is sent to the database)."""
-    liste = list(adhesions)
-    if not liste:
-        return liste
-    derogations = _grouper(
-        TarifDerogatoire.objects.filter(adhesion__in=adhesions.values("pk")).order_by("pk"),
-        "adhesion_id",
+def _avec_derogations(adhesions: list[Adhesion], derogations: list) -> list[Adhesion]:
+    par_adhesion: dict[int, list] = {}
+    for derogation in derogations:
+        par_adhesion.setdefault(derogation.adhesion_id, []).append(derogation)
+    for adhesion in adhesions:
+        adhesion._derogations = par_adhesion.get(adhesion.pk, [])
+    return adhesions
+
+
+def _derogations_de(adhesions: QuerySet) -> QuerySet:
+    """The tarifs dérogatoires of ``adhesions`` (a subquery), in commune order."""
+    return (
+        TarifDerogatoire.objects.filter(adhesion__in=adhesions.values("pk"))
+        .annotate(commune_id=F("adhesion__commune_id"))
+        .order_by("adhesion__commune_id", "pk")
     )
-    for adhesion in liste:
-        adhesion._derogations = derogations.get(adhesion.pk, [])
-    return liste
 
 
-def contributions(annee: int, communes=None) -> dict[int, Contribution]:
-    """The contribution of year ``annee`` of each commune, keyed by commune id.
-
-    ``communes``: an optional queryset or iterable of communes (or ids); by default every
-    commune with an adhesion in force on at least one day of the year (T8). A fixed number of
-    queries whatever the number of communes: communes, their populations of the year, their
-    adhésions of the year and those adhésions' derogations, their delivered audits and those
-    audits' derogations, grid versions and lines, missions' half-days (+ the issued audit
-    titres and the populations of audit delivery years, when an audit is to be deducted).
-
-    At scale (35,000 communes) the related rows are read by subquery on the same commune
-    filter and grouped here, rather than through ``prefetch_related``, whose lists of ids and
-    per-object querysets cost most of the time.
-    """
-    debut, fin = date(annee, 1, 1), date(annee, 12, 31)
-    adhesions_annee = Adhesion.objects.pour_annee(annee)
+def _perimetre(annee: int, communes) -> QuerySet[Commune]:
     if communes is None:
-        qs = Commune.objects.filter(Exists(adhesions_annee.filter(commune=OuterRef("pk"))))
+        qs = Commune.objects.filter(
+            Exists(Adhesion.objects.pour_annee(annee).filter(commune=OuterRef("pk")))
+        )
     elif isinstance(communes, QuerySet):
         qs = Commune.objects.filter(pk__in=communes.values("pk"))
     else:
         ids = [c.pk if isinstance(c, Commune) else c for c in communes]
         qs = Commune.objects.filter(pk__in=ids)
-    qs = qs.order_by()
+    return qs.order_by("pk")
+
+
+def parcourir_contributions(annee: int, communes=None) -> Iterator[Contribution]:
+    """The contribution of year ``annee`` of each commune, one at a time, in commune id order.
+
+    ``communes``: an optional queryset or iterable of communes (or ids); by default every
+    commune with an adhesion in force on at least one day of the year (T8).
+
+    A fixed number of queries whatever the number of communes, and a memory that does not grow
+    with it: the grid (two queries), then one stream per kind of row, each read by subquery on
+    the same commune filter and ordered by commune id (``servicecommun/flux.py``): communes,
+    their populations (of the year, and of the years their audits were delivered), their
+    adhésions of the year and those adhésions' derogations, their delivered audits and those
+    audits' derogations, their missions' half-days, their issued audit titres. Each commune is
+    priced from its own rows as the streams go past it.
+    """
+    from tarification.titres import titres_audit_emis  # titres import this module
+
+    debut, fin = date(annee, 1, 1), date(annee, 12, 31)
+    qs = _perimetre(annee, communes)
     perimetre = qs.values("pk")
-    liste = list(qs)
-    if not liste:
-        return {}
-    populations = {
-        p.commune_id: p
-        for p in Population.objects.filter(annee=annee, commune__in=perimetre).order_by()
-    }
-    adhesions_par_commune = _grouper(
-        _charger_avec_derogations(
-            adhesions_annee.filter(commune__in=perimetre).order_by("date_effet", "pk")
-        ),
-        "commune_id",
-    )
-    audits_par_commune = _grouper(
-        _charger_avec_derogations(
-            Adhesion.objects.filter(
-                audit_livre_le__isnull=False, date_effet__lte=fin, commune__in=perimetre
-            ).order_by("date_effet", "pk")
-        ),
-        "commune_id",
-    )
     grilles = _Grilles()
     grille = grilles.le(debut)
-    demi_journees = demi_journees_par_commune(annee, perimetre)
 
-    # T5 — the audit to deduct, for socle complet adhésions whose first year is N.
-    audits: dict[int, Adhesion] = {}
-    for commune in liste:
-        socle = next(
-            (
-                a
-                for a in adhesions_par_commune.get(commune.pk, ())
-                if a.formule == Formule.SOCLE_COMPLET
-            ),
-            None,
+    adhesions = Adhesion.objects.pour_annee(annee).filter(commune__in=perimetre)
+    audits = Adhesion.objects.filter(
+        audit_livre_le__isnull=False, date_effet__lte=fin, commune__in=perimetre
+    )
+    populations = Population.objects.filter(commune__in=perimetre).filter(
+        Q(annee=annee)
+        | Exists(
+            audits.filter(commune=OuterRef("commune_id"), audit_livre_le__year=OuterRef("annee"))
         )
-        if socle is not None and socle.date_effet.year == annee:
-            audit = _audit_avant(audits_par_commune.get(commune.pk, []), socle)
-            if audit is not None:
-                audits[commune.pk] = audit
-    montants = montants_audit_factures(audits.values(), grilles=grilles)
+    )
+    # A few communes named by the caller (a portal page, one commune's bilan): plain reads;
+    # the campaign's queryset of members: server-side cursors.
+    lire = flux.lire if communes is None or isinstance(communes, QuerySet) else flux.lister
+    flux_communes = lire(qs)
+    f_populations = flux.Flux(lire(populations.order_by("commune_id")))
+    f_adhesions = flux.Flux(lire(adhesions.order_by("commune_id", "date_effet", "pk")))
+    f_derogations = flux.Flux(lire(_derogations_de(adhesions)))
+    f_audits = flux.Flux(lire(audits.order_by("commune_id", "date_effet", "pk")))
+    f_derogations_audits = flux.Flux(lire(_derogations_de(audits)))
+    f_demi_journees = flux.Flux(
+        lire(demi_journees_par_commune_qs(annee, perimetre).order_by("mission__commune")),
+        lambda ligne: ligne["mission__commune"],
+    )
+    f_titres_audit = flux.Flux(
+        lire(
+            titres_audit_emis(commune__in=perimetre)
+            .order_by("commune_id")
+            .values_list("commune_id", "adhesion_id", "total", "corrige_de")
+        ),
+        lambda ligne: ligne[0],
+    )
 
-    resultat: dict[int, Contribution] = {}
-    for commune in liste:
-        adhesions = tuple(adhesions_par_commune.get(commune.pk, ()))
-        audit = audits.get(commune.pk)
+    for commune in flux_communes:
+        pk = commune.pk
+        population = {p.annee: p for p in f_populations.pour(pk)}
+        en_force = tuple(_avec_derogations(f_adhesions.pour(pk), f_derogations.pour(pk)))
+        livres = _avec_derogations(f_audits.pour(pk), f_derogations_audits.pour(pk))
+        demi_journees = sum(ligne["total"] for ligne in f_demi_journees.pour(pk))
+        factures: dict[int, Decimal] = {}
+        for _, adhesion_id, total, corrige_de in f_titres_audit.pour(pk):
+            factures[adhesion_id] = factures.get(adhesion_id, ZERO) + total + corrige_de
+
+        # T5 — the audit to deduct, for a socle complet adhesion whose first year is N, at its
+        # price as billed (the issued titre net of its corrections, else the grid price).
+        socle = next((a for a in en_force if a.formule == Formule.SOCLE_COMPLET), None)
+        audit = montant_audit = None
+        if socle is not None and socle.date_effet.year == annee:
+            audit = _audit_avant(livres, socle)
+        if audit is not None:
+            montant_audit = _montant_audit(
+                audit, factures, grilles, population.get(audit.audit_livre_le.year)
+            )
+
         faits, res = _faits_et_resultat(
             commune,
             annee,
             grille,
-            adhesions,
-            populations.get(commune.pk),
+            en_force,
+            population.get(annee),
             audit,
-            montants.get(audit.pk) if audit else None,
-            demi_journees.get(commune.pk, 0),
+            montant_audit,
+            demi_journees,
         )
-        resultat[commune.pk] = Contribution(
+        yield Contribution(
             commune=commune,
             annee=annee,
             grille=grille,
             faits=faits,
             resultat=res,
-            adhesions=adhesions,
+            adhesions=en_force,
         )
-    return resultat
+
+
+def contributions(annee: int, communes=None) -> dict[int, Contribution]:
+    """The contribution of year ``annee`` of each commune, keyed by commune id (see
+    ``parcourir_contributions``, which does the work in a fixed number of queries)."""
+    return {c.commune.pk: c for c in parcourir_contributions(annee, communes)}
 
 
 def contribution(commune: Commune, annee: int) -> Contribution:

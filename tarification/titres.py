@@ -31,13 +31,14 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, DecimalField, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from membres.fichiers import TYPES_ACCEPTES, verifier_fichier
 from membres.models import Adhesion, Commune, Document, Etablissement
+from servicecommun import flux
 from tarification import calcul
 from tarification.calcul import formater_euros
 from tarification.models import (
@@ -282,21 +283,27 @@ def _lignes_facturees(**filtres):
     )
 
 
-def _est_annulee(ligne) -> bool:
+def est_annulee(ligne) -> bool:
     """B4 — a line is annulled when corrections bring it to exactly zero."""
     return ligne.nb_corrections > 0 and ligne.montant + ligne.corrige_de == 0
 
 
-def elements_factures(*, annee: int, communes) -> dict[tuple[int, str], object]:
-    """B4 — the yearly items (commune, service) of ``annee`` already billed to ``communes``
-    (a queryset, used as a subquery, or ids) themselves and not entirely annulled, with the
-    line billing them (and its titre). One query whatever the number of communes."""
+def lignes_facturees_de_l_annee(*, annee: int, communes) -> QuerySet:
+    """B4 — the lines billing yearly items of ``annee`` to ``communes`` themselves (a queryset,
+    used as a subquery, or ids), with their titre, annulled or not (``est_annulee``)."""
     if isinstance(communes, QuerySet):
         communes = communes.values("pk")
-    lignes = _lignes_facturees(
+    return _lignes_facturees(
         annee=annee, commune_id__in=communes, etablissement__isnull=True
     ).select_related("titre")
-    return {(ligne.commune_id, ligne.service): ligne for ligne in lignes if not _est_annulee(ligne)}
+
+
+def elements_factures(*, annee: int, communes) -> dict[tuple[int, str], object]:
+    """B4 — the yearly items (commune, service) of ``annee`` already billed to ``communes``
+    and not entirely annulled, with the line billing them (and its titre). One query whatever
+    the number of communes."""
+    lignes = lignes_facturees_de_l_annee(annee=annee, communes=communes)
+    return {(ligne.commune_id, ligne.service): ligne for ligne in lignes if not est_annulee(ligne)}
 
 
 def _verifier_non_factures(projets: Sequence[_Projet]) -> None:
@@ -325,7 +332,7 @@ def _verifier_non_factures(projets: Sequence[_Projet]) -> None:
     ).select_related("titre")
     for existante in existantes:
         cle = (existante.commune_id, existante.etablissement_id, existante.annee, existante.service)
-        if cle in cles and not _est_annulee(existante):
+        if cle in cles and not est_annulee(existante):
             titre = existante.titre
             raise ValidationError(
                 f"« {cles[cle].libelle} » est déjà facturé par le titre n° {titre.numero} "
@@ -334,13 +341,12 @@ def _verifier_non_factures(projets: Sequence[_Projet]) -> None:
             )
 
 
-def montants_audits_factures(adhesion_ids: Iterable[int]) -> dict[int, Decimal]:
-    """T5 — the audit as billed, net of its réductions and annulations, per adhesion id, for
-    the adhésions whose audit titre was issued (absent: no audit titre). One query."""
-    montants: dict[int, Decimal] = {}
-    titres = (
+def titres_audit_emis(**filtres) -> QuerySet:
+    """T5 — the issued audit titres matching ``filtres``, each with ``corrige_de``: the sum of
+    its réductions and annulations (the ONE definition of "the audit as billed")."""
+    return (
         TitreDeRecettes.objects.emis()
-        .filter(nature=Nature.AUDIT, adhesion_id__in=list(adhesion_ids))
+        .filter(nature=Nature.AUDIT, **filtres)
         .annotate(
             corrige_de=Coalesce(
                 Sum("corrections__total"),
@@ -348,7 +354,15 @@ def montants_audits_factures(adhesion_ids: Iterable[int]) -> dict[int, Decimal]:
                 output_field=DecimalField(max_digits=12, decimal_places=2),
             )
         )
-        .values_list("adhesion_id", "total", "corrige_de")
+    )
+
+
+def montants_audits_factures(adhesion_ids: Iterable[int]) -> dict[int, Decimal]:
+    """T5 — the audit as billed, net of its réductions and annulations, per adhesion id, for
+    the adhésions whose audit titre was issued (absent: no audit titre). One query."""
+    montants: dict[int, Decimal] = {}
+    titres = titres_audit_emis(adhesion_id__in=list(adhesion_ids)).values_list(
+        "adhesion_id", "total", "corrige_de"
     )
     for adhesion_id, total, corrige_de in titres:
         montants[adhesion_id] = montants.get(adhesion_id, ZERO) + total + corrige_de
@@ -375,6 +389,225 @@ def _compteur_verrouille(*, exercice: int, budget: str, serie: str) -> Compteur:
     return Compteur.objects.select_for_update().get(exercice=exercice, budget=budget, serie=serie)
 
 
+def _verrouiller_debiteurs(communes: QuerySet) -> None:
+    """B4 under concurrency: lock the debtors' rows (in pk order, against deadlocks) before
+    reading what is already billed; the counters are always locked after the members."""
+    flux.verrouiller(communes)
+
+
+class _Emission:
+    """One bordereau being issued (inside a transaction): the first ``preparer(projet)`` reads
+    the issuer and locks the counters (B3: bordereau counter then titre counter, always in
+    this order, always after the debtors), each ``ajouter(projet)`` numbers, snapshots and hashes one titre, and ``terminer()`` writes
+    them, records the counters and enqueues the PDFs (rendered after commit, by the background
+    task). The bordereau row is created with the first titre: none without a titre.
+
+    ``ecriture`` says how the titres are written: kept and inserted at the end, returned with
+    their ids (``_Liste``, for a few titres), or streamed for a whole campaign (``_Flux``)."""
+
+    def __init__(self, *, exercice, date_emission, par, libelle, budget=None, ecriture=None):
+        assert transaction.get_connection().in_atomic_block, "à appeler dans une transaction"
+        self.exercice = exercice
+        self.budget = budget
+        self.date_emission = date_emission
+        self.par = par
+        self.libelle = libelle
+        self.ecriture = ecriture or _Liste()
+        self.emetteur_obj: Emetteur | None = None
+        self.bordereau: Bordereau | None = None
+        self.nombre = 0
+
+    def _demarrer(self) -> None:
+        """At the first titre: the issuer's details, and the counters locked."""
+        self.emetteur_obj = Emetteur.courant()
+        self.emetteur = copie_emetteur(self.emetteur_obj)
+        self.budget = self.budget or self.emetteur_obj.budget
+        exercice, date_emission = self.exercice, self.date_emission
+        self.compteur_b = _compteur_verrouille(
+            exercice=exercice, budget=self.budget, serie=Compteur.Serie.BORDEREAU
+        )
+        self.compteur_t = _compteur_verrouille(
+            exercice=exercice, budget=self.budget, serie=Compteur.Serie.TITRE
+        )
+        for compteur in (self.compteur_b, self.compteur_t):
+            if compteur.derniere_date and date_emission < compteur.derniere_date:
+                raise ValidationError(
+                    f"Date d'émission du {date_emission:%d/%m/%Y} antérieure au dernier titre "
+                    f"de l'exercice {exercice} (émis le {compteur.derniere_date:%d/%m/%Y}) : "
+                    "une série est numérotée dans l'ordre chronologique."
+                )
+        self.numero = self.compteur_t.dernier
+        self.precedente = self.compteur_t.derniere_empreinte
+
+    def preparer(self, projet: _Projet) -> None:
+        """Validate a titre to issue and complete its imputation and debtor."""
+        if self.emetteur_obj is None:
+            self._demarrer()
+        _valider_projet(projet)
+        if not projet.imputation:
+            projet.imputation = _imputation(self.emetteur_obj, projet.nature)
+        if not projet.debiteur:
+            projet.debiteur = copie_debiteur(projet.commune, projet.etablissement)
+
+    def _creer_bordereau(self) -> Bordereau:
+        self.compteur_b.dernier += 1
+        self.compteur_b.derniere_date = self.date_emission
+        self.compteur_b.save(update_fields=["dernier", "derniere_date"])
+        return Bordereau.objects.create(
+            exercice=self.exercice,
+            budget=self.budget,
+            numero=self.compteur_b.dernier,
+            date_emission=self.date_emission,
+            libelle=self.libelle[:250],
+            emis_par=self.par,
+            pdf_attendus=0,
+        )
+
+    def ajouter(self, projet: _Projet) -> None:
+        """Number, snapshot and hash the titre of a prepared ``projet`` (B3, B5, B7)."""
+        assert self.emetteur_obj is not None, "preparer() d'abord"
+        if self.bordereau is None:
+            self.bordereau = self._creer_bordereau()
+        self.numero += 1
+        titre = TitreDeRecettes(
+            exercice=self.exercice,
+            budget=self.budget,
+            numero=self.numero,
+            bordereau=self.bordereau,
+            date_emission=self.date_emission,
+            statut=TitreDeRecettes.Statut.EMIS,
+            nature=projet.nature,
+            annee=projet.annee,
+            objet=projet.objet[:250],
+            imputation=projet.imputation,
+            commune=projet.commune,
+            etablissement=projet.etablissement,
+            adhesion=projet.adhesion,
+            emetteur=self.emetteur,
+            corrige=projet.corrige,
+            motif=projet.motif,
+            emis_par=self.par,
+            empreinte_precedente=self.precedente,
+            **projet.debiteur,
+        )
+        if projet.piece_jointe is not None:
+            _attacher_piece(titre, projet.piece_jointe)
+        lignes = [
+            _ligne_titre(titre, projet, ligne, ordre)
+            for ordre, ligne in enumerate(projet.lignes, start=1)
+        ]
+        titre.total = sum((ligne.montant for ligne in lignes), ZERO)  # T9: sum of the lines
+        titre.empreinte = titre.calculer_empreinte(lignes, self.bordereau.numero)
+        self.precedente = titre.empreinte
+        self.nombre += 1
+        self.ecriture.ecrire(titre, lignes)
+
+    def terminer(self) -> tuple[Bordereau | None, list[TitreDeRecettes]]:
+        """Write the titres, record the counters, enqueue the PDFs; ``(None, [])`` when no
+        titre was added."""
+        if self.bordereau is None:
+            return None, []
+        titres = self.ecriture.terminer(self.bordereau)
+        self.bordereau.pdf_attendus = self.nombre
+        self.bordereau.save(update_fields=["pdf_attendus"])
+        self.compteur_t.dernier = self.numero
+        self.compteur_t.derniere_empreinte = self.precedente
+        self.compteur_t.derniere_date = self.date_emission
+        self.compteur_t.save(update_fields=["dernier", "derniere_empreinte", "derniere_date"])
+        _planifier_pdf(self.bordereau.pk, self.nombre)
+        return self.bordereau, titres
+
+
+class _Liste:
+    """Titres kept in memory and inserted at the end (two INSERTs), returned with their ids.
+    ``lot``: insert every ``lot`` titres instead, keeping none (the campaign on SQLite)."""
+
+    def __init__(self, lot: int | None = None):
+        self.lot = lot
+        self.titres: list[TitreDeRecettes] = []
+        self.lignes: list[LigneTitre] = []
+
+    def ecrire(self, titre: TitreDeRecettes, lignes: list[LigneTitre]) -> None:
+        self.titres.append(titre)
+        self.lignes.extend(lignes)
+        if self.lot and len(self.titres) >= self.lot:
+            self._inserer()
+            self.titres, self.lignes = [], []
+
+    def _inserer(self) -> None:
+        TitreDeRecettes.objects.bulk_create(self.titres)
+        for ligne in self.lignes:
+            ligne.titre_id = ligne.titre.pk
+        LigneTitre.objects.bulk_create(self.lignes)
+
+    def terminer(self, bordereau: Bordereau) -> list[TitreDeRecettes]:
+        if self.titres:
+            self._inserer()
+        return [] if self.lot else self.titres
+
+
+class _Flux:
+    """Titres of a whole campaign, written in a fixed number of statements on PostgreSQL
+    whatever their number, without keeping them: each titre and its lines go to a temporary
+    file as CSV rows of a staging table (the titre's columns on its first line, its number on
+    every line), sent by one ``COPY``; two ``INSERT … SELECT`` then create the titres and their
+    lines, joined on the titre number (``servicecommun/flux.py``)."""
+
+    TABLE = "sc_emission_en_cours"
+
+    def __init__(self):
+        self.champs_t = [c for c in TitreDeRecettes._meta.concrete_fields if not c.primary_key]
+        self.champs_l = [
+            c for c in LigneTitre._meta.concrete_fields if not c.primary_key and c.name != "titre"
+        ]
+        self.colonnes = (
+            ["numero_titre"]
+            + [f"t_{c.column}" for c in self.champs_t]
+            + [f"l_{c.column}" for c in self.champs_l]
+        )
+        self.tampon = flux.Tampon(self.TABLE, self.colonnes)
+        self.vide_t = [None] * len(self.champs_t)
+
+    def ecrire(self, titre: TitreDeRecettes, lignes: list[LigneTitre]) -> None:
+        valeurs_t = flux.valeurs(titre, self.champs_t)
+        for ligne in lignes:
+            self.tampon.ecrire(
+                [titre.numero]
+                + (valeurs_t if ligne.ordre == 1 else self.vide_t)
+                + flux.valeurs(ligne, self.champs_l)
+            )
+
+    def terminer(self, bordereau: Bordereau) -> list[TitreDeRecettes]:
+        qn = connection.ops.quote_name
+        table = qn(self.TABLE)
+        types = [("numero_titre", "integer")]
+        types += [(f"t_{c.column}", c.db_type(connection)) for c in self.champs_t]
+        types += [(f"l_{c.column}", c.db_type(connection)) for c in self.champs_l]
+        t_cols = ", ".join(qn(c.column) for c in self.champs_t)
+        l_cols = ", ".join(qn(c.column) for c in self.champs_l)
+        with connection.cursor() as curseur:
+            curseur.execute(
+                f"CREATE TEMPORARY TABLE {table} ({', '.join(f'{qn(n)} {t}' for n, t in types)})"
+            )
+            self.tampon.envoyer()
+            curseur.execute(
+                f"INSERT INTO {qn(TitreDeRecettes._meta.db_table)} ({t_cols}) "
+                f"SELECT {', '.join(qn('t_' + c.column) for c in self.champs_t)} "
+                f"FROM {table} WHERE {qn('l_ordre')} = 1 ORDER BY numero_titre"
+            )
+            curseur.execute(
+                f"INSERT INTO {qn(LigneTitre._meta.db_table)} "
+                f"({qn(LigneTitre._meta.get_field('titre').column)}, {l_cols}) "
+                f"SELECT t.id, {', '.join('e.' + qn('l_' + c.column) for c in self.champs_l)} "
+                f"FROM {table} e JOIN {qn(TitreDeRecettes._meta.db_table)} t "
+                "ON t.exercice = %s AND t.budget = %s AND t.numero = e.numero_titre "
+                f"ORDER BY e.numero_titre, e.{qn('l_ordre')}",
+                [bordereau.exercice, bordereau.budget],
+            )
+            curseur.execute(f"DROP TABLE {table}")
+        return []
+
+
 def _emettre_lot(
     projets: Sequence[_Projet],
     *,
@@ -389,100 +622,16 @@ def _emettre_lot(
     assert transaction.get_connection().in_atomic_block, "à appeler dans une transaction"
     if not projets:
         raise ValidationError("Aucun titre à émettre.")
-    emetteur_obj = Emetteur.courant()
-    emetteur = copie_emetteur(emetteur_obj)
-    budget = budget or emetteur_obj.budget
-
-    # B4 under concurrency: lock the debtors' rows (in pk order, against deadlocks) before
-    # reading what is already billed; the counters are always locked after the members.
-    communes = sorted({p.commune.pk for p in projets})
-    list(Commune.objects.select_for_update().filter(pk__in=communes).order_by("pk").values("pk"))
-
+    _verrouiller_debiteurs(Commune.objects.filter(pk__in={p.commune.pk for p in projets}))
+    emission = _Emission(
+        exercice=exercice, date_emission=date_emission, par=par, libelle=libelle, budget=budget
+    )
     for projet in projets:
-        _valider_projet(projet)
-        if not projet.imputation:
-            projet.imputation = _imputation(emetteur_obj, projet.nature)
-        if not projet.debiteur:
-            projet.debiteur = copie_debiteur(projet.commune, projet.etablissement)
+        emission.preparer(projet)
     _verifier_non_factures(projets)
-
-    # B3 — bordereau counter then titre counter, always in this order.
-    compteur_b = _compteur_verrouille(
-        exercice=exercice, budget=budget, serie=Compteur.Serie.BORDEREAU
-    )
-    compteur_t = _compteur_verrouille(exercice=exercice, budget=budget, serie=Compteur.Serie.TITRE)
-    for compteur in (compteur_b, compteur_t):
-        if compteur.derniere_date and date_emission < compteur.derniere_date:
-            raise ValidationError(
-                f"Date d'émission du {date_emission:%d/%m/%Y} antérieure au dernier titre de "
-                f"l'exercice {exercice} (émis le {compteur.derniere_date:%d/%m/%Y}) : une série "
-                "est numérotée dans l'ordre chronologique."
-            )
-
-    compteur_b.dernier += 1
-    compteur_b.derniere_date = date_emission
-    compteur_b.save(update_fields=["dernier", "derniere_date"])
-    bordereau = Bordereau.objects.create(
-        exercice=exercice,
-        budget=budget,
-        numero=compteur_b.dernier,
-        date_emission=date_emission,
-        libelle=libelle[:250],
-        emis_par=par,
-        pdf_attendus=len(projets),
-    )
-
-    titres: list[TitreDeRecettes] = []
-    toutes_lignes: list[LigneTitre] = []
-    precedente = compteur_t.derniere_empreinte
-    numero = compteur_t.dernier
     for projet in projets:
-        numero += 1
-        titre = TitreDeRecettes(
-            exercice=exercice,
-            budget=budget,
-            numero=numero,
-            bordereau=bordereau,
-            date_emission=date_emission,
-            statut=TitreDeRecettes.Statut.EMIS,
-            nature=projet.nature,
-            annee=projet.annee,
-            objet=projet.objet[:250],
-            imputation=projet.imputation,
-            commune=projet.commune,
-            etablissement=projet.etablissement,
-            adhesion=projet.adhesion,
-            emetteur=emetteur,
-            corrige=projet.corrige,
-            motif=projet.motif,
-            emis_par=par,
-            empreinte_precedente=precedente,
-            **projet.debiteur,
-        )
-        if projet.piece_jointe is not None:
-            _attacher_piece(titre, projet.piece_jointe)
-        lignes = [
-            _ligne_titre(titre, projet, ligne, ordre)
-            for ordre, ligne in enumerate(projet.lignes, start=1)
-        ]
-        titre.total = sum((ligne.montant for ligne in lignes), ZERO)  # T9: sum of the lines
-        titre.empreinte = titre.calculer_empreinte(lignes, bordereau.numero)
-        precedente = titre.empreinte
-        titres.append(titre)
-        toutes_lignes.extend(lignes)
-
-    TitreDeRecettes.objects.bulk_create(titres)
-    for ligne in toutes_lignes:
-        ligne.titre_id = ligne.titre.pk
-    LigneTitre.objects.bulk_create(toutes_lignes)
-
-    compteur_t.dernier = numero
-    compteur_t.derniere_empreinte = precedente
-    compteur_t.derniere_date = date_emission
-    compteur_t.save(update_fields=["dernier", "derniere_empreinte", "derniere_date"])
-
-    _planifier_pdf(bordereau.pk, len(titres))
-    return bordereau, titres
+        emission.ajouter(projet)
+    return emission.terminer()
 
 
 def _valider_projet(projet: _Projet) -> None:
@@ -646,9 +795,15 @@ def emettre_campagne(
 
     Idempotent (B4): items already billed and not annulled are left out, so a re-run bills
     nothing twice and a member added later gets its own titre. The members' rows are locked
-    first, so two concurrent runs cannot bill the same item. ``signature`` (from the preview
-    the finance officer confirmed) makes the run refuse if the data changed since.
-    Members with a blocking anomaly (B2) are not billed; the preview says why.
+    first, so two concurrent runs cannot bill the same item: the items already billed are
+    read under that lock by the preview itself (``campagne.parcourir``), which is the
+    campaign's B4 check. ``signature`` (from the preview the finance officer confirmed) makes
+    the run refuse if the data changed since. Members with a blocking anomaly (B2) are not
+    billed; the preview says why.
+
+    At scale the members are priced one at a time as the preview streams them, and their
+    titres written in a fixed number of statements (``_Flux``): the number of queries and the
+    memory do not grow with the number of members.
     """
     from tarification import campagne as module_campagne
 
@@ -656,20 +811,20 @@ def emettre_campagne(
     exercice = exercice or annee + 1
     verifier_exercice_campagne(annee, exercice, jour)
     membres = module_campagne.communes_de_la_campagne(annee, communes)
-    list(membres.select_for_update().order_by("pk").values_list("pk", flat=True))
-    apercu = module_campagne.apercu(
-        annee=annee, exercice=exercice, communes=membres, aujourd_hui=jour
+    _verrouiller_debiteurs(membres)
+    emission = _Emission(
+        exercice=exercice,
+        date_emission=jour,
+        par=par,
+        libelle=f"Campagne {annee} — contributions annuelles au service commun",
+        ecriture=_Flux() if flux.copie_possible() else _Liste(lot=flux.LOT),
     )
-    if signature is not None and signature != apercu.signature:
-        raise ValidationError(
-            "Les données ont changé depuis l'aperçu (adhésions, populations, missions ou titres) : "
-            "vérifiez le nouvel aperçu avant d'émettre.",
-            code="apercu_perime",
-        )
-    if not apercu.a_emettre:
-        return None
-    projets = [
-        _Projet(
+    resume = module_campagne.Resume(annee, exercice)
+    for membre in module_campagne.parcourir(annee=annee, communes=membres):
+        resume.ajouter(membre)
+        if membre.statut != module_campagne.A_EMETTRE:
+            continue
+        projet = _Projet(
             nature=Nature.CONTRIBUTION,
             commune=membre.commune,
             objet=objet_campagne(annee),
@@ -679,15 +834,18 @@ def emettre_campagne(
                 for ligne in membre.lignes
             ],
         )
-        for membre in apercu.a_emettre
-    ]
-    bordereau, _ = _emettre_lot(
-        projets,
-        exercice=exercice,
-        date_emission=jour,
-        par=par,
-        libelle=f"Campagne {annee} — contributions annuelles au service commun",
-    )
+        emission.preparer(projet)
+        emission.ajouter(projet)
+    # The whole run is rolled back if the data changed since the confirmed preview.
+    if signature is not None and signature != resume.signature:
+        raise ValidationError(
+            "Les données ont changé depuis l'aperçu (adhésions, populations, missions ou titres) : "
+            "vérifiez le nouvel aperçu avant d'émettre.",
+            code="apercu_perime",
+        )
+    bordereau, _ = emission.terminer()
+    if bordereau is None:
+        return None
     return Campagne.objects.create(
         annee=annee, exercice=exercice, bordereau=bordereau, lancee_par=par
     )

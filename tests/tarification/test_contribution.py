@@ -529,7 +529,9 @@ def test_contributions_nombre_de_requetes_independant_du_nombre_de_membres(
     with django_assert_num_queries(len(cinq.captured_queries)):
         resultat = contributions(2024)
     assert len(resultat) == 40
-    assert len(cinq.captured_queries) == 11  # + the issued audit titres (T5, one query)
+    # Grid (2), then one stream each: communes, populations (of N and of audit deliveries),
+    # adhésions, their derogations, audits, their derogations, half-days, issued audit titres.
+    assert len(cinq.captured_queries) == 10
     assert all(not c.resultat.bloque for c in resultat.values())
 
 
