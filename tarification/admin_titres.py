@@ -13,7 +13,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from servicecommun.admin_filtres import filtre_annees
-from tarification.models import Bordereau, Campagne, Compteur, LigneTitre, TitreDeRecettes
+from tarification.models import (
+    Bordereau,
+    Campagne,
+    Compteur,
+    DemandeEmission,
+    LigneTitre,
+    TitreDeRecettes,
+)
 
 
 class LigneTitreInline(admin.TabularInline):
@@ -147,6 +154,15 @@ class CampagneAdmin(LectureSeuleMixin, admin.ModelAdmin):
     list_display = ["annee", "exercice", "bordereau", "lancee_par", "lancee_le"]
     list_select_related = ["bordereau", "lancee_par"]
     list_filter = ["annee", "exercice"]
+
+
+@admin.register(DemandeEmission)
+class DemandeEmissionAdmin(LectureSeuleMixin, admin.ModelAdmin):
+    """Who asked to issue which campaign, when, and how it ended (B1)."""
+
+    list_display = ["annee", "exercice", "demandee_le", "demandee_par", "etat", "campagne"]
+    list_filter = ["etat"]
+    list_select_related = ["demandee_par", "campagne"]
 
 
 @admin.register(Compteur)

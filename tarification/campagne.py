@@ -6,6 +6,10 @@ For every member with an adhesion in force in N: the lines still to bill with th
 (missing population, tarif dérogatoire or review, M6…), the non-blocking warnings (missing
 SIRET, Chorus code service or address, B8) and, when nothing is to be billed, why. The number
 of queries does not depend on the number of members.
+
+``parcourir`` streams the members one at a time (what the stored preview and the issue use:
+their memory does not grow with the number of members either); ``apercu`` returns them all
+in a list sorted by name, for the command line and the tests.
 """
 
 from __future__ import annotations

@@ -949,3 +949,67 @@ class ApercuMembre(models.Model):
     @property
     def liste_deja_facturees(self) -> list[str]:
         return self._liste(self.deja_facturees)
+
+
+# =============================================================================================
+# The issue of a campaign, run in the background (B1)
+# =============================================================================================
+
+
+class DemandeEmission(models.Model):
+    """B1 — the finance officer's confirmed request to issue the campaign of year N on one
+    exercice, from the preview whose ``signature`` it carries (tarification/emission.py).
+
+    Issuing a whole campaign (tens of thousands of titres at scale) runs in a background task,
+    never inside a web request; this row says who asked, when, and how it ended: the campaign
+    issued, nothing to issue, or the error (in French) that stopped it, nothing being issued
+    then. At most one request per campaign is pending at a time.
+    """
+
+    class Etat(models.TextChoices):
+        EN_ATTENTE = "en_attente", "en cours"
+        TERMINEE = "terminee", "terminée"
+        ECHOUEE = "echouee", "échouée"
+
+    annee = models.PositiveSmallIntegerField("année des contributions")
+    exercice = models.PositiveSmallIntegerField("exercice")
+    signature = models.CharField("signature de l'aperçu confirmé", max_length=64)
+    demandee_le = models.DateTimeField("demandée le")
+    demandee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="demandée par",
+    )
+    etat = models.CharField("état", max_length=20, choices=Etat.choices, default=Etat.EN_ATTENTE)
+    terminee_le = models.DateTimeField("terminée le", null=True, blank=True)
+    erreur = models.TextField("erreur", blank=True)
+    campagne = models.OneToOneField(
+        Campagne,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="demande",
+        verbose_name="campagne émise",
+    )
+
+    class Meta:
+        verbose_name = "demande d'émission de campagne"
+        verbose_name_plural = "demandes d'émission de campagne"
+        ordering = ["-demandee_le", "-pk"]
+        indexes = [
+            models.Index(fields=["annee", "exercice", "-demandee_le"], name="demande_emission_idx")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["annee", "exercice"],
+                condition=Q(etat="en_attente"),
+                name="une_demande_emission_en_cours",
+                violation_error_message="Une émission de cette campagne est déjà en cours.",
+            )
+        ]
+
+    def __str__(self):
+        return f"Émission de la campagne {self.annee} (exercice {self.exercice}), {self.get_etat_display()}"

@@ -1,8 +1,10 @@
 """Background jobs (Django's tasks framework; django-tasks-db's ``db_worker`` runs them).
 
-Rendering a campaign's PDFs never runs inside a web request: the issuing transaction enqueues
-these tasks once committed, and the workers render the titres of the bordereau together,
-keeping the progress on the bordereau row (django.tasks has no progress API).
+Issuing a campaign and rendering its PDFs never run inside a web request. Confirming the
+preview enqueues ``emettre_campagne_demandee`` (tarification/emission.py), ahead of any PDF
+work waiting in the queue (higher priority); the issuing transaction enqueues the PDF tasks
+once committed, and the workers render the titres of the bordereau together, keeping the
+progress on the bordereau row (django.tasks has no progress API).
 """
 
 import math
@@ -11,6 +13,15 @@ from django.conf import settings
 from django.tasks import task
 
 from tarification import pdf
+
+
+@task(priority=10)
+def emettre_campagne_demandee(demande_id: int) -> int | None:
+    """B1 — issue the campaign of a confirmed request (``emission.executer``); the id of the
+    campaign issued, ``None`` when nothing was."""
+    from tarification.emission import executer
+
+    return executer(demande_id)
 
 
 @task()

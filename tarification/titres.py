@@ -396,11 +396,12 @@ def _verrouiller_debiteurs(communes: QuerySet) -> None:
 
 
 class _Emission:
-    """One bordereau being issued (inside a transaction): the first ``preparer(projet)`` reads
+    """One bordereau being issued (inside a transaction). The first ``preparer(projet)`` reads
     the issuer and locks the counters (B3: bordereau counter then titre counter, always in
-    this order, always after the debtors), each ``ajouter(projet)`` numbers, snapshots and hashes one titre, and ``terminer()`` writes
-    them, records the counters and enqueues the PDFs (rendered after commit, by the background
-    task). The bordereau row is created with the first titre: none without a titre.
+    this order, always after the debtors); each ``ajouter(projet)`` numbers, snapshots and
+    hashes one titre; ``terminer()`` writes them, records the counters and enqueues the PDFs
+    (rendered after commit, by the background task). The bordereau row is created with the
+    first titre: none without a titre.
 
     ``ecriture`` says how the titres are written: kept and inserted at the end, returned with
     their ids (``_Liste``, for a few titres), or streamed for a whole campaign (``_Flux``)."""

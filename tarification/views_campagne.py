@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
-from tarification import apercu_enregistre, exports, titres
+from tarification import apercu_enregistre, emission, exports, titres
 from tarification.calcul import formater_nombre
 from tarification.filters import ApercuFilter, TitreFilter
 from tarification.forms_titres import (
@@ -126,11 +126,17 @@ def campagne_apercu(request):
     annee, exercice = choix.cleaned_data["annee"], choix.cleaned_data["exercice"]
     annee_terminee = timezone.localdate() > date(annee, 12, 31)
     apercu = apercu_enregistre.apercu_enregistre(annee=annee, exercice=exercice)
+    demande = emission.derniere_demande(annee=annee, exercice=exercice)
+    if demande and demande.etat != demande.Etat.EN_ATTENTE and apercu:
+        # An ended request is news until the preview is computed again.
+        demande = demande if demande.terminee_le > apercu.calcule_le else None
     contexte = {
         "annee": annee,
         "exercice": exercice,
         "annee_terminee": annee_terminee,
         "apercu": apercu,
+        "demande": demande,
+        "en_cours": demande is not None and demande.etat == demande.Etat.EN_ATTENTE,
     }
     if apercu is None:
         return render(request, "tarification/campagne_apercu.html", contexte)
@@ -142,7 +148,12 @@ def campagne_apercu(request):
     # narrowed to some members by name.
     filtre_actif = bool(filtre.is_valid() and filtre.form.cleaned_data.get("nom"))
     confirmation = None
-    if request.user.has_perm(EMETTRE) and apercu.nb_a_emettre and not filtre_actif:
+    if (
+        request.user.has_perm(EMETTRE)
+        and apercu.nb_a_emettre
+        and not filtre_actif
+        and not contexte["en_cours"]
+    ):
         confirmation = ConfirmationCampagneForm(
             initial={"annee": annee, "exercice": exercice, "signature": apercu.signature},
             annee_terminee=annee_terminee,
@@ -175,6 +186,13 @@ def campagne_apercu_calculer(request):
                 messages.error(request, f"{libelle} : {erreur}" if libelle else erreur)
         return redirect("tarification:campagnes")
     annee, exercice = choix.cleaned_data["annee"], choix.cleaned_data["exercice"]
+    if emission.demande_en_cours(annee=annee, exercice=exercice):
+        messages.error(
+            request,
+            "Une émission de cette campagne est en cours : l'aperçu se recalcule une fois "
+            "qu'elle est terminée.",
+        )
+        return redirect(_url_apercu(annee, exercice))
     debut = time.perf_counter()
     apercu = apercu_enregistre.enregistrer_apercu(annee=annee, exercice=exercice, par=request.user)
     duree = Decimal(f"{time.perf_counter() - debut:.1f}")
@@ -191,12 +209,12 @@ def campagne_apercu_calculer(request):
 @permission_required([VOIR_CAMPAGNES, EMETTRE], raise_exception=True)
 @require_POST
 def campagne_emettre(request):
-    """B1 — issue the previewed campaign, after the explicit confirmation.
+    """B1 — issue the previewed campaign, after the explicit confirmation: in the background.
 
-    Once issued, the stored preview of this (annee, exercice) is deleted rather than kept
-    with a note: every member it shows "à émettre" is billed by then, so it could only
-    mislead, and its signature can no longer match. The preview page then offers to compute
-    a new one (members added later, blocked members whose anomaly was lifted: B4).
+    The request is recorded and its task enqueued (tarification/emission.py); the preview
+    page then shows it pending, and how it ended: the campaign issued (the stored preview is
+    deleted then: every member it shows "à émettre" is billed, so it could only mislead), or
+    the error that stopped it, nothing being issued.
     """
     annee_terminee = True
     try:
@@ -212,28 +230,21 @@ def campagne_emettre(request):
         return redirect(_url_apercu(request.POST.get("annee"), request.POST.get("exercice")))
     donnees = form.cleaned_data
     try:
-        campagne = titres.emettre_campagne(
+        emission.demander_emission(
             annee=donnees["annee"],
             exercice=donnees["exercice"],
             par=request.user,
             signature=donnees["signature"],
         )
     except ValidationError as erreur:
-        message = _erreurs(erreur)
-        if erreur.code == "apercu_perime":
-            message += " Recalculez l'aperçu (bouton « Recalculer l'aperçu »), puis émettez."
-        messages.error(request, message)
+        messages.error(request, _erreurs(erreur))
         return redirect(_url_apercu(donnees["annee"], donnees["exercice"]))
-    if campagne is None:
-        messages.info(request, "Rien à émettre : tout est déjà facturé ou bloqué.")
-        return redirect(_url_apercu(donnees["annee"], donnees["exercice"]))
-    apercu_enregistre.oublier_apercu(annee=campagne.annee, exercice=campagne.exercice)
     messages.success(
         request,
-        f"{campagne.bordereau.pdf_attendus} titre(s) émis (bordereau n° "
-        f"{campagne.bordereau.numero}) ; les PDF sont produits en arrière-plan.",
+        "Émission lancée : les titres sont émis en arrière-plan, puis leurs PDF. Cette page "
+        "indique quand c'est fait.",
     )
-    return redirect("tarification:campagne", pk=campagne.pk)
+    return redirect(_url_apercu(donnees["annee"], donnees["exercice"]))
 
 
 def _url_apercu(annee, exercice) -> str:

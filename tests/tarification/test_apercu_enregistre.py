@@ -285,11 +285,13 @@ def test_B2_la_page_lit_l_apercu_enregistre_sans_le_recalculer(
     reponse = client.post(
         URL_EMETTRE, {**CAMPAGNE, "signature": _signature_du_formulaire(page), "confirme": "on"}
     )
-    assert reponse["Location"] == reverse("tarification:campagne", args=[Campagne.objects.get().pk])
+    assert reponse["Location"] == f"{URL_APERCU}?annee=2025&exercice=2026"
     assert TitreDeRecettes.objects.count() == 2
     assert not ApercuCampagne.objects.exists()
     page = client.get(URL_APERCU, CAMPAGNE).content.decode()
     assert "Calculer l'aperçu" in page and "Émettre les titres" not in page
+    url_campagne = reverse("tarification:campagne", args=[Campagne.objects.get().pk])
+    assert "Campagne émise" in page and f'href="{url_campagne}"' in page
 
 
 def test_B2_page_apercu_nombre_de_requetes_constant(

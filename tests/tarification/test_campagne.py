@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tarification import campagne, titres
 from tarification.contribution import contribution
-from tarification.models import Campagne, TitreDeRecettes
+from tarification.models import ApercuCampagne, Campagne, DemandeEmission, TitreDeRecettes
 
 D = Decimal
 LE = date(2026, 2, 10)
@@ -176,6 +176,7 @@ URL_CAMPAGNES = reverse("tarification:campagnes")
 URL_APERCU = reverse("tarification:campagne_apercu")
 URL_EMETTRE = reverse("tarification:campagne_emettre")
 URL_CALCULER = reverse("tarification:campagne_apercu_calculer")
+URL_APERCU_2025 = f"{URL_APERCU}?annee=2025&exercice=2026"
 
 
 def test_pages_de_campagne_reservees(client, secretaire_a, emetteur, membre):
@@ -266,28 +267,38 @@ def test_B1_emission_apres_confirmation(
     client, responsable_financier, emetteur, membres_varies, django_capture_on_commit_callbacks
 ):
     client.force_login(responsable_financier)
-    apercu = campagne.apercu(annee=2025, exercice=2026)
-    donnees = {"annee": 2025, "exercice": 2026, "signature": apercu.signature}
+    client.post(URL_CALCULER, {"annee": 2025, "exercice": 2026})
+    signature = ApercuCampagne.objects.get(annee=2025, exercice=2026).signature
+    donnees = {"annee": 2025, "exercice": 2026, "signature": signature}
 
     reponse = client.post(URL_EMETTRE, donnees, follow=True)
     assert "Cochez la case pour confirmer" in reponse.content.decode()
-    assert not TitreDeRecettes.objects.exists()
+    assert not TitreDeRecettes.objects.exists() and not DemandeEmission.objects.exists()
 
+    # The request records the demand and enqueues the issue (the test task backend runs it
+    # at once); the PDFs are rendered by another task, after commit.
     with django_capture_on_commit_callbacks(execute=False) as rappels:
         reponse = client.post(URL_EMETTRE, {**donnees, "confirme": "on"})
-    # The request issued the titres but rendered no PDF: that is the task's job, after commit.
+    assert reponse.status_code == 302 and reponse["Location"] == URL_APERCU_2025
+    demande = DemandeEmission.objects.get()
+    nouvelle = Campagne.objects.get()
+    assert demande.etat == DemandeEmission.Etat.TERMINEE and demande.campagne == nouvelle
+    assert demande.demandee_par == responsable_financier
     assert TitreDeRecettes.objects.count() == 2
     assert not TitreDeRecettes.objects.exclude(pdf="").exists()
     assert len(rappels) == 1
-    nouvelle = Campagne.objects.get()
-    assert reponse.status_code == 302
-    assert reponse["Location"] == reverse("tarification:campagne", args=[nouvelle.pk])
     assert nouvelle.lancee_par == responsable_financier and nouvelle.exercice == 2026
+    # Issued: the stored preview is gone, the page says so and leads to the campaign.
+    assert not ApercuCampagne.objects.exists()
+    page = client.get(URL_APERCU_2025).content.decode()
+    url_campagne = reverse("tarification:campagne", args=[nouvelle.pk])
+    assert "Campagne émise" in page and "2 titres, bordereau n° 1" in page
+    assert f'href="{url_campagne}"' in page
 
-    page = client.get(reponse["Location"]).content.decode()
+    page = client.get(url_campagne).content.decode()
     assert "<progress" in page and 'http-equiv="refresh"' in page
     rappels[0]()  # the worker runs
-    page = client.get(reponse["Location"]).content.decode()
+    page = client.get(url_campagne).content.decode()
     assert "PDF prêts" in page and "<progress" not in page
     assert "Télécharger les PDF (ZIP)" in page
 
@@ -323,17 +334,24 @@ def test_B2_emission_refusee_si_les_donnees_ont_change(
     client, responsable_financier, emetteur, membre
 ):
     membre(nom="Allaire")
-    signature = campagne.apercu(annee=2025, exercice=2026).signature
-    membre(nom="Redon")  # a member added between the preview and the confirmation
     client.force_login(responsable_financier)
+    client.post(URL_CALCULER, {"annee": 2025, "exercice": 2026})
+    signature = ApercuCampagne.objects.get().signature
+    membre(nom="Redon")  # a member added between the preview and the confirmation
     reponse = client.post(
         URL_EMETTRE,
         {"annee": 2025, "exercice": 2026, "signature": signature, "confirme": "on"},
         follow=True,
     )
-    assert "Les données ont changé depuis l&#x27;aperçu" in reponse.content.decode()
-    assert "Recalculez l&#x27;aperçu" in reponse.content.decode()
+    page = reponse.content.decode()
+    assert "n'a pas abouti : aucun titre n'a été émis" in page
+    assert "Les données ont changé depuis l&#x27;aperçu" in page
+    assert "Recalculez l&#x27;aperçu" in page
     assert not TitreDeRecettes.objects.exists()
+    assert DemandeEmission.objects.get().etat == DemandeEmission.Etat.ECHOUEE
+    # Once the preview is computed again, the failure is no longer news.
+    client.post(URL_CALCULER, {"annee": 2025, "exercice": 2026})
+    assert "n'a pas abouti" not in client.get(URL_APERCU_2025).content.decode()
 
 
 def test_lecture_seule_sans_droit_d_emettre(client, django_user_model, emetteur, membre):
