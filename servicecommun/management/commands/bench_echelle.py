@@ -127,6 +127,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--tailles", help="Tailles N séparées par des virgules.")
         parser.add_argument("--titres", type=int, help="Titres de l'échantillon PDF.")
+        parser.add_argument(
+            "--sans-pdf", action="store_true", help="Sans l'étape PDF (campagne et pages seules)."
+        )
         parser.add_argument("--taille", type=int, help=Command._interne)
         parser.add_argument("--pdf", action="store_true", help=Command._interne)
         parser.add_argument("--campagne-seule", action="store_true", help=Command._interne)
@@ -158,7 +161,7 @@ class Command(BaseCommand):
             _recreer_base(url)
             commande = [sys.executable, "manage.py", "bench_echelle", f"--taille={n}"]
             commande += [f"--titres={titres}"] + (["--rapide"] if rapide else [])
-            if n == max(tailles):
+            if n == max(tailles) and not o["sans_pdf"]:
                 commande.append("--pdf")
             elif n != min(tailles):
                 commande.append("--campagne-seule")
