@@ -551,8 +551,8 @@ class _Flux:
     """Titres of a whole campaign, written in a fixed number of statements on PostgreSQL
     whatever their number, without keeping them: each titre and its lines go to a temporary
     file as CSV rows of a staging table (the titre's columns on its first line, its number on
-    every line), sent by one ``COPY``; two ``INSERT … SELECT`` then create the titres and their
-    lines, joined on the titre number (``servicecommun/flux.py``)."""
+    every line), sent by one ``COPY``; one statement then inserts the titres and, joined to
+    the ids that insert returns, their lines (``servicecommun/flux.py``)."""
 
     TABLE = "sc_emission_en_cours"
 
@@ -591,19 +591,23 @@ class _Flux:
                 f"CREATE TEMPORARY TABLE {table} ({', '.join(f'{qn(n)} {t}' for n, t in types)})"
             )
             self.tampon.envoyer()
+            # Statistics of the staging table, so that the join below is planned on its real
+            # size (a hash join), not on the guess for a table never analysed.
+            curseur.execute(f"ANALYZE {table}")
+            # The titres, in number order, then their lines joined to the ids the INSERT
+            # returns (never to the titres table, whose statistics do not count these rows
+            # yet: a join there can be planned as a nested loop over the whole campaign).
             curseur.execute(
+                f"WITH nouveaux AS ("
                 f"INSERT INTO {qn(TitreDeRecettes._meta.db_table)} ({t_cols}) "
                 f"SELECT {', '.join(qn('t_' + c.column) for c in self.champs_t)} "
-                f"FROM {table} WHERE {qn('l_ordre')} = 1 ORDER BY numero_titre"
-            )
-            curseur.execute(
+                f"FROM {table} WHERE {qn('l_ordre')} = 1 ORDER BY numero_titre "
+                "RETURNING id, numero) "
                 f"INSERT INTO {qn(LigneTitre._meta.db_table)} "
                 f"({qn(LigneTitre._meta.get_field('titre').column)}, {l_cols}) "
-                f"SELECT t.id, {', '.join('e.' + qn('l_' + c.column) for c in self.champs_l)} "
-                f"FROM {table} e JOIN {qn(TitreDeRecettes._meta.db_table)} t "
-                "ON t.exercice = %s AND t.budget = %s AND t.numero = e.numero_titre "
-                f"ORDER BY e.numero_titre, e.{qn('l_ordre')}",
-                [bordereau.exercice, bordereau.budget],
+                f"SELECT n.id, {', '.join('e.' + qn('l_' + c.column) for c in self.champs_l)} "
+                f"FROM {table} e JOIN nouveaux n ON n.numero = e.numero_titre "
+                f"ORDER BY e.numero_titre, e.{qn('l_ordre')}"
             )
             curseur.execute(f"DROP TABLE {table}")
         return []
