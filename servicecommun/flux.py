@@ -35,6 +35,7 @@ from psycopg.types.json import Jsonb
 
 TAILLE_LECTURE = 2000  # rows per FETCH of a server-side cursor
 LOT = 500  # rows per INSERT where COPY is not available
+EN_MEMOIRE = 2**20  # bytes of rows for a COPY kept in memory before going to a file
 
 _FIN = object()
 
@@ -103,7 +104,7 @@ def _texte(valeur):
 
 class Tampon:
     """Rows for one ``COPY … FROM STDIN`` into ``table`` (``colonnes`` in order), kept in a
-    temporary file (in memory up to 8 MiB, then on disk) while the streams are still being
+    temporary file (in memory up to 1 MiB, then on disk) while the streams are still being
     read: a connection cannot run a ``COPY`` and fetch from its cursors at the same time.
     ``envoyer()`` sends them all in one statement. PostgreSQL only (``copie_possible()``).
 
@@ -117,7 +118,7 @@ class Tampon:
         )
         self.nombre = 0
         self._fichier = tempfile.SpooledTemporaryFile(  # noqa: SIM115 (closed by envoyer)
-            max_size=8 * 2**20, mode="w+", newline="", encoding="utf-8"
+            max_size=EN_MEMOIRE, mode="w+", newline="", encoding="utf-8"
         )
         self._csv = csv.writer(self._fichier, quoting=csv.QUOTE_NOTNULL)
 

@@ -3,7 +3,7 @@ titres written in a fixed number of statements, the same titres and signature as
 
 import hashlib
 import json
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 import pytest
@@ -184,3 +184,34 @@ def test_B2_apercu_perime_annule_toute_l_emission(emetteur, membre):
         )
     assert getattr(erreur.value, "code", None) == "apercu_perime"
     assert not TitreDeRecettes.objects.exists()
+
+
+def test_copie_valeurs_en_csv():
+    from datetime import datetime
+
+    from psycopg.types.json import Jsonb
+
+    assert flux._texte(None) is None  # NULL: the only value left unquoted
+    assert flux._texte("") == ""  # quoted: an empty text, not NULL
+    assert (flux._texte(True), flux._texte(False)) == ("t", "f")
+    assert flux._texte(D("5532.50")) == "5532.50"
+    assert flux._texte(date(2026, 2, 10)) == "2026-02-10"
+    assert flux._texte(datetime(2026, 2, 10, 9, 30, tzinfo=UTC)) == "2026-02-10T09:30:00+00:00"
+    assert json.loads(flux._texte(Jsonb({"nom": "Redon Agglomération"}))) == {
+        "nom": "Redon Agglomération"
+    }
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db
+def test_B1_emission_dont_les_lignes_passent_par_un_fichier(emetteur, membre, monkeypatch):
+    """Past ``EN_MEMOIRE`` bytes the rows wait in a file on disk: the same titres come out."""
+    monkeypatch.setattr(flux, "EN_MEMOIRE", 200)
+    for i in range(6):
+        membre(nom=f"Commune {i}", population=1000 + 900 * i)
+    apercu = campagne.apercu(annee=2025, exercice=2026, aujourd_hui=LE)
+    resultat = titres.emettre_campagne(annee=2025, exercice=2026, par=None, date_emission=LE)
+    emis = TitreDeRecettes.objects.filter(bordereau=resultat.bordereau)
+    assert emis.count() == 6
+    assert sum(t.total for t in emis) == apercu.total
+    assert anomalies(avec_pdf=False) == []

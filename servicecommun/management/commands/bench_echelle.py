@@ -163,7 +163,7 @@ class Command(BaseCommand):
             commande += [f"--titres={titres}"] + (["--rapide"] if rapide else [])
             if n == max(tailles) and not o["sans_pdf"]:
                 commande.append("--pdf")
-            elif n != min(tailles):
+            if n not in (min(tailles), max(tailles)):
                 commande.append("--campagne-seule")
             env = {**os.environ, **ENV_ENFANT, "DATABASE_URL": url}
             env["MEDIA_ROOT"] = str(RESULTATS / f"media-{n}")
