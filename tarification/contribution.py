@@ -316,17 +316,20 @@ def _derogations_de(adhesions: QuerySet) -> QuerySet:
     )
 
 
-def _perimetre(annee: int, communes) -> QuerySet[Commune]:
+def _perimetre(annee: int, communes) -> tuple[QuerySet[Commune], list[int] | None]:
+    """The communes to price, and their ids when the caller named them (else ``None``)."""
     if communes is None:
         qs = Commune.objects.filter(
             Exists(Adhesion.objects.pour_annee(annee).filter(commune=OuterRef("pk")))
         )
+        ids = None
     elif isinstance(communes, QuerySet):
         qs = Commune.objects.filter(pk__in=communes.values("pk"))
+        ids = None
     else:
-        ids = [c.pk if isinstance(c, Commune) else c for c in communes]
+        ids = sorted({c.pk if isinstance(c, Commune) else c for c in communes})
         qs = Commune.objects.filter(pk__in=ids)
-    return qs.order_by("pk")
+    return qs.order_by("pk"), ids
 
 
 def parcourir_contributions(annee: int, communes=None) -> Iterator[Contribution]:
@@ -346,8 +349,10 @@ def parcourir_contributions(annee: int, communes=None) -> Iterator[Contribution]
     from tarification.titres import titres_audit_emis  # titres import this module
 
     debut, fin = date(annee, 1, 1), date(annee, 12, 31)
-    qs = _perimetre(annee, communes)
-    perimetre = qs.values("pk")
+    qs, ids = _perimetre(annee, communes)
+    # The related rows are read on the same commune filter: the members' queryset as a
+    # subquery, or the few ids a page names.
+    perimetre = qs.values("pk") if ids is None else ids
     grilles = _Grilles()
     grille = grilles.le(debut)
 
@@ -363,7 +368,7 @@ def parcourir_contributions(annee: int, communes=None) -> Iterator[Contribution]
     )
     # A few communes named by the caller (a portal page, one commune's bilan): plain reads;
     # the campaign's queryset of members: server-side cursors.
-    lire = flux.lire if communes is None or isinstance(communes, QuerySet) else flux.lister
+    lire = flux.lire if ids is None else flux.lister
     flux_communes = lire(qs)
     f_populations = flux.Flux(lire(populations.order_by("commune_id")))
     f_adhesions = flux.Flux(lire(adhesions.order_by("commune_id", "date_effet", "pk")))
