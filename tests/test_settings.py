@@ -47,6 +47,14 @@ def test_secret_key_is_required_when_debug_is_off():
     assert "SECRET_KEY est obligatoire" in resultat.stderr
 
 
+def test_migrations_check_runs_without_secret_key():
+    """Checking the migration files needs no key: a throw-away one is used, ``check`` and
+    serving still refuse (test above)."""
+    resultat = lancer({"DEBUG": "off"}, "makemigrations", "--check", "--dry-run")
+    assert resultat.returncode == 0, resultat.stdout + resultat.stderr
+    assert "No changes detected" in resultat.stdout
+
+
 def test_production_uses_smtp_and_secure_cookies():
     code = (
         "from django.conf import settings as s;"
