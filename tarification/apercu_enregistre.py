@@ -83,7 +83,7 @@ def enregistrer_apercu(
             defaults={
                 "calcule_le": timezone.now(),
                 "calcule_par": par,
-                "annee_terminee": jour > date(annee, 12, 31),  # B1
+                "annee_terminee": campagne.annee_terminee(annee, jour),
                 **_resume(resume),
             },
         )

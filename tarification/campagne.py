@@ -105,25 +105,34 @@ class Apercu:
         return [m for m in self.membres if m.statut == RIEN]
 
     @property
+    def resume(self) -> Resume:
+        """Counts, total and signature, summed as the streamed preview sums them."""
+        resume = Resume(self.annee, self.exercice)
+        for membre in sorted(self.membres, key=lambda m: m.commune.pk):
+            resume.ajouter(membre)
+        return resume
+
+    @property
     def total(self) -> Decimal:
-        return sum((m.total for m in self.a_emettre), ZERO)
+        return self.resume.total
 
     @property
     def nb_avertissements(self) -> int:
-        return sum(1 for m in self.a_emettre if m.avertissements)
+        return self.resume.nb_avertissements
 
     @property
     def annee_terminee(self) -> bool:
-        """B1 — a campaign for a year not over may be issued, with a visible warning."""
-        return self.aujourd_hui > date(self.annee, 12, 31)
+        return annee_terminee(self.annee, self.aujourd_hui)
 
     @property
     def signature(self) -> str:
         """What would be issued, as a hash: the confirmation refers to this exact preview."""
-        signature = Signature(self.annee, self.exercice)
-        for membre in sorted(self.membres, key=lambda m: m.commune.pk):
-            signature.ajouter(membre)
-        return signature.hexdigest()
+        return self.resume.signature
+
+
+def annee_terminee(annee: int, jour: date) -> bool:
+    """B1 — a campaign for a year not over may be issued, with a visible warning."""
+    return jour > date(annee, 12, 31)
 
 
 class Signature:

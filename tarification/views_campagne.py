@@ -11,7 +11,6 @@ are new titres. PDFs are rendered by the background task, never here.
 import io
 import tempfile
 import time
-from datetime import date
 from decimal import Decimal
 
 from django.contrib import messages
@@ -28,6 +27,7 @@ from django_tables2 import RequestConfig
 
 from tarification import apercu_enregistre, emission, exports, titres
 from tarification.calcul import formater_nombre
+from tarification.campagne import annee_terminee as est_terminee
 from tarification.filters import ApercuFilter, TitreFilter
 from tarification.forms_titres import (
     AnnulationForm,
@@ -124,7 +124,7 @@ def campagne_apercu(request):
     if not choix.is_valid():
         return render(request, "tarification/campagnes.html", {"form": choix, "table": None})
     annee, exercice = choix.cleaned_data["annee"], choix.cleaned_data["exercice"]
-    annee_terminee = timezone.localdate() > date(annee, 12, 31)
+    annee_terminee = est_terminee(annee, timezone.localdate())
     apercu = apercu_enregistre.apercu_enregistre(annee=annee, exercice=exercice)
     demande = emission.derniere_demande(annee=annee, exercice=exercice)
     if demande and demande.etat != demande.Etat.EN_ATTENTE and apercu:
@@ -219,7 +219,7 @@ def campagne_emettre(request):
     annee_terminee = True
     try:
         annee = int(request.POST.get("annee", ""))
-        annee_terminee = timezone.localdate() > date(annee, 12, 31)
+        annee_terminee = est_terminee(annee, timezone.localdate())
     except ValueError:
         pass
     form = ConfirmationCampagneForm(request.POST, annee_terminee=annee_terminee)
