@@ -27,7 +27,7 @@ from groupements.models import (
     Repartition,
 )
 from groupements.regles import Etape
-from servicecommun.templatetags.format_fr import euros
+from outils.templatetags.format_fr import euros
 
 
 def _lance(obj) -> bool:

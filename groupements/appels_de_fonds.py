@@ -10,8 +10,8 @@ cannot be issued, none is.
 from decimal import Decimal
 
 from groupements import regles
+from outils.formats import formater_euros
 from tarification import calcul, titres
-from tarification.calcul import formater_euros
 from tarification.models import TitreDeRecettes
 
 

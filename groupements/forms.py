@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from groupements.models import Repartition
 from groupements.regles import Etape
+from outils.formulaires import NombreFrancais
 
 
 class DateInput(forms.DateInput):
@@ -44,7 +45,7 @@ class EtapeForm(forms.Form):
 
 
 class RepartitionForm(forms.ModelForm):
-    montant = forms.DecimalField(
+    montant = NombreFrancais(
         label="montant HT (€)",
         min_value=Decimal("0.01"),
         max_digits=12,
@@ -68,7 +69,7 @@ class PoidsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.parts = parts
         for part in parts:
-            self.fields[f"poids_{part.adhesion_id}"] = forms.DecimalField(
+            self.fields[f"poids_{part.adhesion_id}"] = NombreFrancais(
                 label=f"poids de {part.adhesion.nom_membre} (€)",
                 min_value=Decimal("0"),
                 max_digits=14,

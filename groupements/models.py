@@ -15,18 +15,12 @@ from simple_history.models import HistoricalRecords
 from groupements import regles
 from groupements.regles import Etape
 from membres.models import Commune, Etablissement
-from servicecommun.dates import ajouter_mois, veille
-from tarification.calcul import formater_nombre
+from outils.dates import ajouter_mois, veille
+from outils.formats import formater_quantite
 
 
 def aujourdhui() -> date:
     return timezone.localdate()
-
-
-def texte_quantite(quantite: Decimal) -> str:
-    if quantite == quantite.to_integral_value():
-        return formater_nombre(quantite.to_integral_value())
-    return formater_nombre(quantite.normalize())
 
 
 def _atteinte(champ: str, etapes: list[str], nom: str, message: str) -> models.CheckConstraint:
@@ -539,7 +533,7 @@ class Besoin(models.Model):
     @property
     def quantite_texte(self) -> str:
         """The quantity in French without useless decimals: 37, 12,5."""
-        return texte_quantite(self.quantite)
+        return formater_quantite(self.quantite)
 
     def clean(self):
         if self.poste_id:

@@ -22,7 +22,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 
 from groupements.repartition import repartir
-from tarification.calcul import formater_euros, formater_nombre
+from outils.formats import formater_euros, formater_nombre
 
 # --- G2 ------------------------------------------------------------------------------------
 # The signature of the convention designates Redon Agglomération as coordonnateur (4.2); a

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_POST
 
 from groupements import actes, exports, regles
 from groupements.forms import EtapeForm, PoidsForm, RepartitionForm
-from groupements.models import AdhesionGroupement, Groupement, Repartition, texte_quantite
+from groupements.models import AdhesionGroupement, Groupement, Repartition
 from membres.models import Formule
+from outils.formats import formater_quantite
 
 
 def dsi_requis(permission):
@@ -87,7 +88,7 @@ def synthese_besoins(adhesions) -> list[dict]:
     resultat = sorted(lignes.values(), key=lambda ligne: ligne["designation"].casefold())
     for ligne in resultat:
         ligne["membres"] = len(ligne.pop("adhesions"))
-        ligne["quantite_texte"] = texte_quantite(ligne["quantite"])
+        ligne["quantite_texte"] = formater_quantite(ligne["quantite"])
     return resultat
 
 

@@ -5,7 +5,7 @@ from datetime import date
 from django.db import transaction
 
 from membres.models import Adhesion
-from servicecommun.dates import veille
+from outils.dates import veille
 
 
 @transaction.atomic

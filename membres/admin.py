@@ -16,7 +16,7 @@ from membres.models import (
     Rattachement,
     TarifDerogatoire,
 )
-from servicecommun.admin_filtres import filtre_annees
+from outils.admin_filtres import filtre_annees
 
 TRANCHES = [
     ("lt1500", "moins de 1 500", Q(population_courante__lt=1500)),

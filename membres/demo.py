@@ -17,7 +17,7 @@ from django.db import transaction
 
 from membres.actes import changer_formule
 from membres.models import Adhesion, Commune, Contact, Etablissement, Population, Rattachement
-from servicecommun.dates import ajouter_mois
+from outils.dates import ajouter_mois
 from tarification.models import Emetteur
 
 DONNEES = Path(__file__).resolve().parent / "donnees"

@@ -27,9 +27,11 @@ from django.db.models import Exists, OuterRef, QuerySet, TextChoices
 
 from membres.models import Adhesion, Commune, Formule
 from missions.models import Intervention
+from outils.formats import formater_euros, formater_nombre, formater_quantite
 from tarification import calcul
 from tarification.contribution import Contribution, contributions
 from tarification.models import VersionBareme
+from tarification.textes import texte_base
 from tarification.titres import elements_factures
 
 CODE_LIGNE = "niveau1_demi_journees"  # the calculator's code of the T6 line
@@ -57,14 +59,6 @@ class Alerte:
     niveau: str
     message: str
     commune_id: int | None = None  # None: about the pool or the grid
-
-
-def _quantite(n: Decimal | int) -> str:
-    """Half-days or days without useless zeros, in French: 13 → « 13 », 2.5 → « 2,5 »."""
-    valeur = Decimal(n)
-    if valeur == valeur.to_integral_value():
-        return calcul.formater_nombre(valeur.to_integral_value())
-    return calcul.formater_nombre(valeur.normalize())
 
 
 @dataclass(frozen=True)
@@ -133,7 +127,7 @@ class SoldeMembre:
     @property
     def base(self) -> str:
         """The basis of the T6 line, as the titre will print it (B5)."""
-        return self.ligne.base.texte() if self.ligne else ""
+        return texte_base(self.ligne.base) if self.ligne else ""
 
 
 @dataclass(frozen=True)
@@ -238,7 +232,7 @@ def _solde(
             dotation, origine = None, ""
             anomalie = (
                 "Dotation dérogatoire manquante : le barème ne fixe pas de dotation au-delà de "
-                f"8 000 habitants ({calcul.formater_nombre(retenue.valeur)} hab., M6)."
+                f"8 000 habitants ({formater_nombre(retenue.valeur)} hab., M6)."
             )
         else:
             dotation = ligne_grille.jours * calcul.DEMI_JOURNEES_PAR_JOUR
@@ -264,15 +258,15 @@ def _solde(
 
 def _alertes(bilan: BilanNiveau1) -> list[Alerte]:
     annee, pool = bilan.annee, bilan.pool
-    prix = calcul.formater_euros(bilan.grille.prix_demi_journee)
+    prix = formater_euros(bilan.grille.prix_demi_journee)
     alertes: list[Alerte] = []
     if pool.epuise and pool.consommees:
         alertes.append(
             Alerte(
                 Niveau.ALERTE,
-                f"Le volume partagé de {_quantite(pool.jours)} jours du niveau 1 est épuisé en "
-                f"{annee} ({_quantite(pool.consommees)} demi-journées prises dans les dotations "
-                f"pour {_quantite(pool.demi_journees)}). La facturation reste celle des dotations "
+                f"Le volume partagé de {formater_quantite(pool.jours)} jours du niveau 1 est épuisé en "
+                f"{annee} ({formater_quantite(pool.consommees)} demi-journées prises dans les dotations "
+                f"pour {formater_quantite(pool.demi_journees)}). La facturation reste celle des dotations "
                 "de chaque membre (T6).",
             )
         )
@@ -281,17 +275,17 @@ def _alertes(bilan: BilanNiveau1) -> list[Alerte]:
             Alerte(
                 Niveau.AVERTISSEMENT,
                 f"Le volume partagé du niveau 1 est utilisé à {pool.pourcentage} % en {annee} : "
-                f"il reste {_quantite(pool.restantes)} demi-journées sur "
-                f"{_quantite(pool.demi_journees)}.",
+                f"il reste {formater_quantite(pool.restantes)} demi-journées sur "
+                f"{formater_quantite(pool.demi_journees)}.",
             )
         )
     if pool.dotations > pool.demi_journees:
         alertes.append(
             Alerte(
                 Niveau.AVERTISSEMENT,
-                f"Les dotations des membres ({_quantite(pool.dotations)} demi-journées) dépassent "
-                f"le volume partagé de {_quantite(pool.jours)} jours "
-                f"({_quantite(pool.demi_journees)} demi-journées, art. 3.2.2).",
+                f"Les dotations des membres ({formater_quantite(pool.dotations)} demi-journées) dépassent "
+                f"le volume partagé de {formater_quantite(pool.jours)} jours "
+                f"({formater_quantite(pool.demi_journees)} demi-journées, art. 3.2.2).",
             )
         )
     for solde in bilan.soldes:
@@ -303,9 +297,9 @@ def _alertes(bilan: BilanNiveau1) -> list[Alerte]:
                 Alerte(
                     Niveau.ALERTE,
                     f"{nom} a dépassé sa dotation {annee} : {solde.utilisees} demi-journées "
-                    f"utilisées pour {_quantite(solde.dotation)}, soit "
-                    f"{_quantite(solde.au_dela)} au-delà à {prix} = "
-                    f"{calcul.formater_euros(solde.montant)}, facturés sur le titre de la "
+                    f"utilisées pour {formater_quantite(solde.dotation)}, soit "
+                    f"{formater_quantite(solde.au_dela)} au-delà à {prix} = "
+                    f"{formater_euros(solde.montant)}, facturés sur le titre de la "
                     f"campagne {annee} (émise début {annee + 1}).",
                     pk,
                 )
@@ -316,7 +310,7 @@ def _alertes(bilan: BilanNiveau1) -> list[Alerte]:
                     Niveau.INFO,
                     f"{nom} n'a pas le socle complet en {annee} : ses {solde.utilisees} "
                     f"demi-journées sont facturées dès la première, soit "
-                    f"{calcul.formater_euros(solde.montant)} (art. 4.1 et 7.1.1).",
+                    f"{formater_euros(solde.montant)} (art. 4.1 et 7.1.1).",
                     pk,
                 )
             )
@@ -324,7 +318,7 @@ def _alertes(bilan: BilanNiveau1) -> list[Alerte]:
             alertes.append(
                 Alerte(
                     Niveau.AVERTISSEMENT,
-                    f"{nom} a utilisé toute sa dotation {annee} ({_quantite(solde.dotation)} "
+                    f"{nom} a utilisé toute sa dotation {annee} ({formater_quantite(solde.dotation)} "
                     f"demi-journées) : chaque demi-journée de plus sera facturée {prix}.",
                     pk,
                 )
@@ -421,7 +415,7 @@ def alertes_pour(commune, annees) -> list[Alerte]:
                     Niveau.ALERTE,
                     f"Les demi-journées {annee} de {commune.nom} sont déjà facturées par le titre "
                     f"n° {titre.numero} (exercice {titre.exercice}, "
-                    f"{calcul.formater_euros(ligne.montant)}) : ce titre ne change plus ; "
+                    f"{formater_euros(ligne.montant)}) : ce titre ne change plus ; "
                     "prévenez les finances pour une réduction ou un titre complémentaire (B4).",
                     commune.pk,
                 )

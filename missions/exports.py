@@ -1,15 +1,10 @@
 """Exports of the niveau 1 page: CSV (UTF-8 with BOM, `;`, decimal comma) and XLSX (B7's
 layout conventions), one row per member and year."""
 
-import csv
-import io
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from missions.dotations import BilanNiveau1, SoldeMembre
-from servicecommun.exports import echapper
+from outils.exports import Feuille, Quantite, contenu_csv, contenu_xlsx
 
 COLONNES = [
     "année",
@@ -58,58 +53,51 @@ def _valeurs(solde: SoldeMembre, prix: Decimal | None, ligne_titre) -> list:
     ]
 
 
-def _texte(valeur) -> str:
-    return echapper(valeur)
-
-
-def _csv_cellule(valeur, monnaie=False) -> str:
-    if valeur is None:
-        return ""
-    if monnaie:
-        return format(valeur.quantize(Decimal("0.01")), "f").replace(".", ",")
-    if isinstance(valeur, Decimal):
-        valeur = valeur.normalize() if valeur == valeur.to_integral_value() else valeur
-        return format(valeur, "f").replace(".", ",")
-    if isinstance(valeur, int):
-        return str(valeur)
-    return _texte(valeur)
+def _lignes(soldes: list[SoldeMembre], prix: Decimal | None, titres: dict) -> list[list]:
+    lignes = []
+    for solde in soldes:
+        valeurs = _valeurs(solde, prix, titres.get(solde.commune.pk))
+        lignes.append(
+            [
+                Quantite(v) if isinstance(v, Decimal) and i not in MONNAIE else v
+                for i, v in enumerate(valeurs)
+            ]
+        )
+    return lignes
 
 
 def exporter_csv(bilan: BilanNiveau1, soldes: list[SoldeMembre], titres: dict) -> bytes:
-    tampon = io.StringIO()
-    ecrivain = csv.writer(tampon, delimiter=";", lineterminator="\r\n")
-    ecrivain.writerow(COLONNES)
-    for solde in soldes:
-        valeurs = _valeurs(solde, bilan.prix_demi_journee, titres.get(solde.commune.pk))
-        ecrivain.writerow(_csv_cellule(v, i in MONNAIE) for i, v in enumerate(valeurs))
-    return ("\ufeff" + tampon.getvalue()).encode("utf-8")
+    return contenu_csv(COLONNES, _lignes(soldes, bilan.prix_demi_journee, titres))
 
 
 def exporter_xlsx(bilan: BilanNiveau1, soldes: list[SoldeMembre], titres: dict) -> bytes:
-    classeur = Workbook()
-    feuille = classeur.active
-    feuille.title = f"Niveau 1 {bilan.annee}"
-    feuille.append(COLONNES)
-    for cellule in feuille[1]:
-        cellule.font = Font(bold=True)
-    for solde in soldes:
-        valeurs = _valeurs(solde, bilan.prix_demi_journee, titres.get(solde.commune.pk))
-        feuille.append([_texte(v) for v in valeurs])
-    for ligne in feuille.iter_rows(min_row=2):
-        for i in MONNAIE:
-            ligne[i].number_format = "#,##0.00"
-    if bilan.pool:
-        pool = classeur.create_sheet("Volume partagé")
-        pool.append(["année", bilan.annee])
-        pool.append(["volume partagé (jours)", bilan.pool.jours])
-        pool.append(["volume partagé (demi-journées)", bilan.pool.demi_journees])
-        pool.append(["dotations des membres (demi-journées)", bilan.pool.dotations])
-        pool.append(["prises dans les dotations (demi-journées)", bilan.pool.consommees])
-        pool.append(["restantes (demi-journées)", bilan.pool.restantes])
-        pool.append(["au-delà des dotations, facturées (demi-journées)", bilan.pool.au_dela])
-        pool.append(
-            ["membres sans socle complet, facturées (demi-journées)", bilan.pool.hors_socle]
+    feuilles = [
+        Feuille(
+            f"Niveau 1 {bilan.annee}", COLONNES, _lignes(soldes, bilan.prix_demi_journee, titres)
         )
-    sortie = io.BytesIO()
-    classeur.save(sortie)
-    return sortie.getvalue()
+    ]
+    if bilan.pool:
+        pool = bilan.pool
+        feuilles.append(
+            Feuille(
+                "Volume partagé",
+                ["", "valeur"],
+                [
+                    ["année", bilan.annee],
+                    ["volume partagé (jours)", Quantite(pool.jours)],
+                    ["volume partagé (demi-journées)", Quantite(pool.demi_journees)],
+                    ["dotations des membres (demi-journées)", Quantite(pool.dotations)],
+                    ["prises dans les dotations (demi-journées)", Quantite(pool.consommees)],
+                    ["restantes (demi-journées)", Quantite(pool.restantes)],
+                    [
+                        "au-delà des dotations, facturées (demi-journées)",
+                        Quantite(pool.au_dela),
+                    ],
+                    [
+                        "membres sans socle complet, facturées (demi-journées)",
+                        Quantite(pool.hors_socle),
+                    ],
+                ],
+            )
+        )
+    return contenu_xlsx(feuilles)

@@ -1,42 +1,21 @@
 """The lettre de mission as a PDF (WeasyPrint), in the visual family of the titres.
 
-Resources are read through the titres' restricted URL fetcher (``tarification.pdf``): only files
-under the project's ``static/`` folder, nothing from the network or elsewhere on disk, and a
-missing resource stops the rendering instead of silently producing a different document. The
-fonts are the titres' (``static/fonts``, DejaVu Sans). One ``FontConfiguration`` and
-one parsed stylesheet are reused per thread (see docs/ecosystem.md: memory stays flat and each
-render is faster).
+Rendered by the one engine of the project (``outils/pdf.py``: only files of ``static/``, the
+titres' fonts, font configuration and stylesheets reused per thread).
 """
 
-import threading
 from datetime import date
 from decimal import Decimal
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import CSS, HTML
-from weasyprint.text.fonts import FontConfiguration
 
 from membres.models import Contact
 from missions.dotations import bilan_niveau1
 from missions.models import Mission
+from outils.pdf import moteur
 from tarification import calcul
 from tarification.models import Emetteur
-from tarification.pdf import STATIQUE, FetcherStatique
-
-FEUILLE = STATIQUE / "css" / "lettre_mission.css"
-
-
-_local = threading.local()
-
-
-def _moteur() -> tuple[FontConfiguration, CSS]:
-    """One font configuration and one parsed stylesheet per thread, reused for every lettre."""
-    if not hasattr(_local, "moteur"):
-        polices = FontConfiguration()
-        feuille = CSS(filename=str(FEUILLE), url_fetcher=FetcherStatique(), font_config=polices)
-        _local.moteur = (polices, feuille)
-    return _local.moteur
 
 
 def _conditions(mission: Mission) -> dict:
@@ -86,6 +65,4 @@ def rendre_lettre_mission(mission: Mission, *, edite_le: date | None = None) -> 
     if edite_le:
         contexte["edite_le"] = edite_le
     html = render_to_string("missions/lettre_mission_pdf.html", contexte)
-    polices, feuille = _moteur()
-    document = HTML(string=html, base_url=str(STATIQUE) + "/", url_fetcher=FetcherStatique())
-    return document.write_pdf(stylesheets=[feuille], font_config=polices)
+    return moteur().document(html, ["lettre_mission.css"]).write_pdf()

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from missions.dotations import Etat
-from servicecommun.templatetags.format_fr import euros, nombre
+from outils.templatetags.format_fr import euros, nombre
 
 CLASSES_ETAT = {
     Etat.DEPASSEE: "etiquette--alerte",

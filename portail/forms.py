@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from membres.models import Contact
+from outils.formulaires import NombreFrancais
 from portail.models import FicheProjet
 
 TEXTE = {"rows": 4}
@@ -14,7 +15,7 @@ TEXTE = {"rows": 4}
 class FicheProjetForm(forms.ModelForm):
     """Annexe 3 of the convention, section by section. A draft may be incomplete."""
 
-    budget_estime = forms.DecimalField(
+    budget_estime = NombreFrancais(
         label="Coût global estimé (€ TTC)",
         required=False,
         min_value=0,
@@ -136,7 +137,7 @@ class FacturationForm(forms.Form):
 
 
 def _decimal(label, **kwargs):
-    return forms.DecimalField(
+    return NombreFrancais(
         label=label,
         required=False,
         min_value=0,

@@ -33,7 +33,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "django.contrib.postgres",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -43,7 +42,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "django_tasks_db",
-    "servicecommun",
+    "outils",
     "membres",
     "tarification",
     "groupements",
@@ -130,7 +129,6 @@ LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
 
 # --- Static and media files
 STATIC_URL = "static/"

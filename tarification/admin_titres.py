@@ -12,7 +12,7 @@ from django.contrib.admin.options import ActionLocation
 from django.urls import reverse
 from django.utils.html import format_html
 
-from servicecommun.admin_filtres import filtre_annees
+from outils.admin_filtres import filtre_annees
 from tarification.models import (
     Bordereau,
     Campagne,

@@ -20,9 +20,10 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 
-from servicecommun import flux
+from outils import flux
 from tarification import campagne
 from tarification.models import ApercuCampagne, ApercuMembre
+from tarification.textes import texte_base
 
 
 def _texte(messages) -> str:
@@ -43,7 +44,7 @@ def _membre(apercu: ApercuCampagne, membre: campagne.MembreApercu) -> ApercuMemb
             {
                 "code": ligne.code,
                 "libelle": ligne.libelle,
-                "base": ligne.base.texte(),
+                "base": texte_base(ligne.base),
                 "montant": str(ligne.montant),
             }
             for ligne in membre.lignes

@@ -53,7 +53,8 @@ from groupements.models import AdhesionGroupement, Groupement
 from groupements.regles import Etape
 from membres.models import Adhesion, Commune, Formule
 from missions.dotations import BilanNiveau1, SoldeMembre, bilan_niveau1
-from servicecommun.graphiques import Barre, Serie, Seuil, barres_groupees, barres_horizontales
+from outils.formats import formater_euros, formater_quantite
+from outils.graphiques import Barre, Serie, Seuil, barres_groupees, barres_horizontales
 from tarification import calcul
 from tarification.contribution import Contribution, contributions, montants_audit_factures
 from tarification.models import Campagne, LigneTitre, TitreDeRecettes
@@ -299,9 +300,9 @@ class MembreBilan:
     @property
     def niveau1_texte(self) -> str:
         """« 12 / 9 »: half-days used / allowance (socle complet), « 4 » without allowance."""
-        texte = _quantite(self.demi_journees)
+        texte = formater_quantite(self.demi_journees)
         if self.socle_complet:
-            texte += " / " + ("?" if self.dotation is None else _quantite(self.dotation))
+            texte += " / " + ("?" if self.dotation is None else formater_quantite(self.dotation))
         return texte
 
 
@@ -557,7 +558,7 @@ class BilanAnnuel:
         if pool is None:
             return None
         return {
-            nom: _quantite(getattr(pool, nom))
+            nom: formater_quantite(getattr(pool, nom))
             for nom in (
                 "jours",
                 "demi_journees",
@@ -924,15 +925,8 @@ def simuler_socle(
 # =============================================================================================
 
 
-def _quantite(valeur: Decimal | int) -> str:
-    valeur = Decimal(valeur)
-    if valeur == valeur.to_integral_value():
-        return calcul.formater_nombre(valeur.to_integral_value())
-    return calcul.formater_nombre(valeur.normalize())
-
-
 def _demi_journees(valeur: Decimal | int) -> str:
-    return f"{_quantite(valeur)} demi-journées"
+    return f"{formater_quantite(valeur)} demi-journées"
 
 
 def _membres(valeur: Decimal | int) -> str:
@@ -949,7 +943,7 @@ def graphique_cible(bilan: BilanAnnuel):
     cible = bilan.cible
     return barres_horizontales(
         f"Contributions {bilan.annee} et cible de personnel : {cible.etp} ETP, "
-        f"{calcul.formater_euros(cible.montant)}",
+        f"{formater_euros(cible.montant)}",
         barres,
         seuils=seuils,
         ident="graphique-cible",

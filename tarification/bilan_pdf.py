@@ -1,40 +1,22 @@
 """The bilan annuel as a PDF (R1, R2; art. 6.2), in the titres' visual family.
 
-It reuses the titres' WeasyPrint machinery (``tarification/pdf.py``): the same per-thread
-``FontConfiguration``, the same restricted fetcher (only files of ``static/``) and the titres'
-parsed stylesheet (fonts "Titre Sans", colours, header and footer), completed by the
-``html.bilan-pdf`` rules of ``static/css/bilan.css``, parsed once per thread too. Charts are the
+Rendered by the one engine (``outils/pdf.py``) with the titres' stylesheet (fonts "Titre
+Sans", colours, header and footer), completed by the ``html.bilan-pdf`` rules of
+``static/css/bilan.css``. Charts are the
 page's server-side SVG (``servicecommun/graphiques.py``), each followed by its data as a table.
 """
 
 from __future__ import annotations
 
-import threading
-
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import CSS, HTML
 from weasyprint.pdf.metadata import DocumentMetadata
 
+from outils.pdf import moteur
 from tarification import bilan as module_bilan
-from tarification import pdf
 from tarification.models import Emetteur
 
-FEUILLE = pdf.STATIQUE / "css" / "bilan.css"
 GABARIT = "tarification/bilan_pdf.html"
-
-_local = threading.local()
-
-
-def _feuille() -> CSS:
-    """bilan.css parsed once per thread, with the titres' fonts and fetcher."""
-    moteur = pdf.moteur()
-    if getattr(_local, "moteur", None) is not moteur:
-        _local.moteur = moteur
-        _local.css = CSS(
-            filename=str(FEUILLE), font_config=moteur.fonts, url_fetcher=moteur.fetcher
-        )
-    return _local.css
 
 
 def html_bilan(bilan: module_bilan.BilanAnnuel, emetteur: Emetteur | None) -> str:
@@ -52,13 +34,9 @@ def html_bilan(bilan: module_bilan.BilanAnnuel, emetteur: Emetteur | None) -> st
 
 
 def rendre_bilan(bilan: module_bilan.BilanAnnuel) -> bytes:
-    moteur = pdf.moteur()
     emetteur = Emetteur.courant()
-    document = HTML(
-        string=html_bilan(bilan, emetteur),
-        base_url=str(pdf.STATIQUE) + "/",
-        url_fetcher=moteur.fetcher,
-    ).render(stylesheets=[moteur.css, _feuille()], font_config=moteur.fonts)
+    # The titres' stylesheet (fonts, colours, header and footer) completed by bilan.css.
+    document = moteur().document(html_bilan(bilan, emetteur), ["titre.css", "bilan.css"])
     document.metadata = DocumentMetadata(
         title=f"Bilan annuel {bilan.annee} du service commun des systèmes d'information",
         authors=[emetteur.nom] if emetteur else [],

@@ -2,30 +2,19 @@
 
 Amounts are numbers (``Decimal`` written as is, shown with two decimals and « € »), counts
 are integers, dates are dates; text cells are protected against formula injection like the
-bordereau's (``tarification.exports.echapper``).
+bordereau's (``outils/exports.py``).
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from decimal import Decimal
 
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
+from outils.exports import GRAS, Quantite, ajouter_lignes, largeurs
 from tarification.bilan import PALIERS_ETP, BilanAnnuel
-from tarification.exports import echapper
-
-FORMAT_EUROS = '#,##0.00 "€"'
-FORMAT_DATE = "DD/MM/YYYY"
-GRAS = Font(bold=True)
-
-
-class Quantite(Decimal):
-    """A number that is not money (days, half-days): written as a number, without « € »."""
 
 
 def _q(valeur) -> Quantite | None:
@@ -38,26 +27,10 @@ def _oui_non(valeur: bool) -> str:
 
 def _ecrire(feuille, lignes: Sequence[Sequence], *, entete: bool = True) -> None:
     """Append rows (the first one bold when ``entete``), numbers and dates formatted."""
-    for rang, valeurs in enumerate(lignes):
-        feuille.append([echapper(v) if isinstance(v, str) else v for v in valeurs])
-        if not valeurs:
-            continue  # a blank row: no cell to format
-        for valeur, cellule in zip(valeurs, feuille[feuille.max_row], strict=False):
-            if isinstance(cellule.value, str):
-                cellule.data_type = "s"  # never a formula
-            elif isinstance(valeur, Quantite):
-                cellule.number_format = "0.##"
-            elif isinstance(cellule.value, Decimal):
-                cellule.number_format = FORMAT_EUROS
-            elif hasattr(cellule.value, "strftime"):
-                cellule.number_format = FORMAT_DATE
-            if entete and rang == 0:
-                cellule.font = GRAS
-
-
-def _largeurs(feuille, largeurs: Sequence[int]) -> None:
-    for index, largeur in enumerate(largeurs, start=1):
-        feuille.column_dimensions[get_column_letter(index)].width = largeur
+    if entete and lignes:
+        ajouter_lignes(feuille, lignes[:1], gras=True)
+        lignes = lignes[1:]
+    ajouter_lignes(feuille, lignes)
 
 
 def _synthese(feuille, bilan: BilanAnnuel) -> None:
@@ -98,7 +71,7 @@ def _synthese(feuille, bilan: BilanAnnuel) -> None:
     _ecrire(feuille, lignes, entete=False)
     for ligne in feuille.iter_rows(min_col=1, max_col=1):
         ligne[0].font = GRAS
-    _largeurs(feuille, [70, 60])
+    largeurs(feuille, [70, 60])
 
 
 def _cible(feuille, bilan: BilanAnnuel) -> None:
@@ -112,7 +85,7 @@ def _cible(feuille, bilan: BilanAnnuel) -> None:
     _ecrire(feuille, lignes)
     for cellule in feuille[rang_entete]:
         cellule.font = GRAS
-    _largeurs(feuille, [32, 40, 18, 18, 16])
+    largeurs(feuille, [32, 40, 18, 18, 16])
 
 
 def _formules(feuille, bilan: BilanAnnuel) -> None:
@@ -132,7 +105,7 @@ def _formules(feuille, bilan: BilanAnnuel) -> None:
         cellule.font = GRAS
     for cellule in feuille[feuille.max_row]:
         cellule.font = GRAS
-    _largeurs(feuille, [60, 12, 18, 18, 18])
+    largeurs(feuille, [60, 12, 18, 18, 18])
 
 
 def _prestations(feuille, bilan: BilanAnnuel) -> None:
@@ -144,7 +117,7 @@ def _prestations(feuille, bilan: BilanAnnuel) -> None:
     _ecrire(feuille, lignes)
     for cellule in feuille[feuille.max_row]:
         cellule.font = GRAS
-    _largeurs(feuille, [44, 12, 18, 18])
+    largeurs(feuille, [44, 12, 18, 18])
 
 
 def _membres(feuille, bilan: BilanAnnuel) -> None:
@@ -202,7 +175,7 @@ def _membres(feuille, bilan: BilanAnnuel) -> None:
     _ecrire(feuille, lignes)
     for cellule in feuille[feuille.max_row]:
         cellule.font = GRAS
-    _largeurs(feuille, [28, 11, 40, 11, 9, 15, 15, 11, 26, 15, 14, 14, 50, 60])
+    largeurs(feuille, [28, 11, 40, 11, 9, 15, 15, 11, 26, 15, 14, 14, 50, 60])
     feuille.freeze_panes = "B2"
 
 
@@ -253,7 +226,7 @@ def _niveau1(feuille, bilan: BilanAnnuel) -> None:
     _ecrire(feuille, lignes, entete=False)
     for cellule in feuille[entete]:
         cellule.font = GRAS
-    _largeurs(feuille, [55, 40, 14, 12, 12, 15, 26])
+    largeurs(feuille, [55, 40, 14, 12, 12, 15, 26])
 
 
 def _groupements(feuille, bilan: BilanAnnuel) -> None:
@@ -267,7 +240,7 @@ def _groupements(feuille, bilan: BilanAnnuel) -> None:
     _ecrire(feuille, lignes)
     for cellule in feuille[feuille.max_row]:
         cellule.font = GRAS
-    _largeurs(feuille, [60, 22, 40, 18, 16])
+    largeurs(feuille, [60, 22, 40, 18, 16])
 
 
 def _titres(feuille, bilan: BilanAnnuel) -> None:
@@ -309,7 +282,7 @@ def _titres(feuille, bilan: BilanAnnuel) -> None:
     _ecrire(feuille, lignes)
     for cellule in feuille[feuille.max_row]:
         cellule.font = GRAS
-    _largeurs(feuille, [10, 9, 18, 13, 22, 22, 34, 10, 60, 15, 12])
+    largeurs(feuille, [10, 9, 18, 13, 22, 22, 34, 10, 60, 15, 12])
     feuille.freeze_panes = "A2"
 
 

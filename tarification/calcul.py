@@ -18,7 +18,8 @@ article 7 « Modalités financières » (7.1, 7.1.1, 7.2.1, 7.2.2, 7.2.3), avec 
 - T10 montants hors taxe (la mention de TVA est affaire de présentation, pas de calcul).
 
 Le module est pur : bibliothèque standard seulement, ni Django, ni base de données, ni
-``float``. Le barème est une donnée (``Grille``) ; ``grille_article_7`` en donne la version
+``float``, ni mise en forme (les textes sont des fragments que ``tarification/textes.py`` écrit
+à la française). Le barème est une donnée (``Grille``) ; ``grille_article_7`` en donne la version
 de l'article 7, qui sert de référence aux tests et au chargement initial.
 """
 
@@ -37,6 +38,10 @@ __all__ = [
     "Anomalie",
     "AuditFacture",
     "Base",
+    "Euros",
+    "Fragment",
+    "Quantite",
+    "Texte",
     "Faits",
     "Grille",
     "Ligne",
@@ -52,8 +57,6 @@ __all__ = [
     "calculer_audit",
     "calculer_contribution",
     "fin_fenetre_t5",
-    "formater_euros",
-    "formater_nombre",
     "grille_article_7",
     "tranche_de",
     "verifier_tranches",
@@ -67,9 +70,6 @@ DEMI_JOURNEES_PAR_JOUR = 2
 
 # T5 (décision) — délai entre la livraison du rapport d'audit et la date d'effet du socle complet.
 MOIS_FENETRE_T5 = 6
-
-ESPACE_INSECABLE = "\u00a0"
-
 
 # ---------------------------------------------------------------------------------------------
 # Argent (T9)
@@ -93,52 +93,28 @@ def arrondir(montant: Decimal) -> Decimal:
 
 
 # ---------------------------------------------------------------------------------------------
-# Formatage français
+# Textes : ce que disent les bases et les anomalies, sans mise en forme
 # ---------------------------------------------------------------------------------------------
 
 
-def formater_nombre(n: Decimal | int, decimales: int | None = None) -> str:
-    """Nombre à la française : milliers séparés par une espace insécable, virgule décimale.
+@dataclass(frozen=True)
+class Euros:
+    """Un montant dans un texte ; sa mise en forme (« 5 532,50 € ») est affaire de présentation
+    (``tarification/textes.py``), pas de calcul."""
 
-    ``decimales=None`` garde les décimales de la valeur (``Decimal("1.50")`` → « 1,50 ») ;
-    sinon la valeur est présentée avec ce nombre de décimales (ROUND_HALF_UP).
-    """
-    valeur = _decimal(n, "n")
-    if decimales is not None:
-        valeur = valeur.quantize(Decimal(1).scaleb(-decimales), rounding=ROUND_HALF_UP)
-    texte = format(valeur, "f")
-    signe = ""
-    if texte.startswith("-"):
-        signe, texte = "-", texte[1:]
-    entier, _, fraction = texte.partition(".")
-    groupes = []
-    while len(entier) > 3:
-        groupes.insert(0, entier[-3:])
-        entier = entier[:-3]
-    groupes.insert(0, entier)
-    resultat = ESPACE_INSECABLE.join(groupes)
-    if fraction:
-        resultat += "," + fraction
-    if valeur == 0:
-        signe = ""  # pas de « -0,00 »
-    return signe + resultat
+    valeur: Decimal
 
 
-def formater_euros(montant: Decimal) -> str:
-    """Montant en euros : ``Decimal("5532.5")`` → « 5 532,50 € » (espaces insécables U+00A0)."""
-    return formater_nombre(montant, 2) + ESPACE_INSECABLE + "€"
+@dataclass(frozen=True)
+class Quantite:
+    """Une quantité dans un texte (jours, demi-journées, habitants)."""
+
+    valeur: Decimal | int
 
 
-def _formater_quantite(n: Decimal | int) -> str:
-    """Quantité sans zéros superflus : ``Decimal("5.0")`` → « 5 », ``Decimal("4.50")`` → « 4,5 »."""
-    valeur = _decimal(n, "n")
-    if valeur == valeur.to_integral_value():
-        return formater_nombre(valeur.to_integral_value())
-    return formater_nombre(valeur.normalize())
-
-
-def _formater_date(jour: date) -> str:
-    return jour.strftime("%d/%m/%Y")
+# Un texte est une suite de fragments : du texte, des dates, des montants, des quantités.
+Fragment = str | date | Euros | Quantite
+Texte = tuple[Fragment, ...]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -262,13 +238,13 @@ class Grille:
         if not trouvees:
             raise ValueError(
                 f"Barème « {self.libelle} » : aucune tranche du service {service.libelle} "
-                f"pour {formater_nombre(population)} habitants."
+                f"pour une population de {population} habitants."
             )
         if len(trouvees) > 1:
             libelles = ", ".join(f"« {ligne.tranche.libelle} »" for ligne in trouvees)
             raise ValueError(
                 f"Barème « {self.libelle} » : plusieurs tranches du service {service.libelle} "
-                f"pour {formater_nombre(population)} habitants ({libelles})."
+                f"pour une population de {population} habitants ({libelles})."
             )
         return trouvees[0]
 
@@ -468,7 +444,9 @@ class Faits:
 
 @dataclass(frozen=True)
 class Base:
-    """Base de liquidation d'une ligne (B5)."""
+    """Base de liquidation d'une ligne (B5), en données ; ``textes.texte_base`` l'écrit en
+    français (« art. 7.1 — population municipale 2 355 hab. (millésime 2021), tranche « de
+    1 500 à moins de 3 000 » : part fixe 2 000,00 € + 1,50 € × 2 355 hab. »)."""
 
     article: str
     population: int | None
@@ -477,45 +455,15 @@ class Base:
     part_fixe: Decimal | None
     taux: Decimal | None
     quantite: Decimal | None
-    detail: str = ""  # texte libre en français
+    detail: Texte = ()
     nature_population: str = "population municipale"
     unite: str = "hab."  # unité de la quantité
 
-    def texte(self) -> str:
-        """Une phrase en français, nombres à la française, par exemple :
-        « art. 7.1 — population municipale 2 355 hab. (millésime 2021), tranche « de 1 500 à
-        moins de 3 000 » : part fixe 2 000,00 € + 1,50 € × 2 355 hab. »"""
-        texte = self.article
-        if self.population is not None:
-            texte += f" — {self.nature_population} {formater_nombre(self.population)} hab."
-            if self.millesime is not None:
-                texte += f" (millésime {self.millesime})"
-            if self.tranche:
-                texte += f", tranche « {self.tranche} »"
-        elif self.tranche:
-            texte += f" — tranche « {self.tranche} »"
-
-        calcul = ""
-        quantite = (
-            "" if self.quantite is None else f"{_formater_quantite(self.quantite)} {self.unite}"
-        )
-        if self.part_fixe is not None and self.taux and quantite:
-            calcul = (
-                f"part fixe {formater_euros(self.part_fixe)} + "
-                f"{formater_euros(self.taux)} × {quantite}"
-            )
-        elif self.part_fixe is not None:
-            calcul = f"forfait {formater_euros(self.part_fixe)}"
-        elif self.taux is not None and quantite:
-            calcul = f"{quantite} × {formater_euros(self.taux)}"
-
-        if calcul:
-            texte += f" : {calcul}"
-            if self.detail:
-                texte += f" ({self.detail})"
-        elif self.detail:
-            texte += f" : {self.detail}"
-        return texte
+    def __post_init__(self) -> None:
+        if isinstance(self.detail, str):
+            object.__setattr__(self, "detail", (self.detail,) if self.detail else ())
+        else:
+            object.__setattr__(self, "detail", tuple(self.detail))
 
 
 @dataclass(frozen=True)
@@ -583,7 +531,7 @@ def _anomalie_derogation(service: Service, population: int) -> Anomalie:
     return Anomalie(
         "tarif_derogatoire_manquant",
         f"{service.libelle} : {manque} — le barème ne tarife pas ce service au-delà "
-        f"de 8 000 habitants (population {formater_nombre(population)} hab., M6).",
+        "de 8 000 habitants (M6).",
     )
 
 
@@ -592,7 +540,7 @@ def _tarifer(
     service: Service,
     population: PopulationRetenue,
     derogation: TarifDerogatoire | None,
-    complement: str = "",
+    complement: Texte = (),
 ) -> tuple[Decimal, Base] | Anomalie:
     """Montant d'un service tarifé par population (T1, T2, T3), ou l'anomalie M6."""
     p = population.valeur
@@ -607,11 +555,11 @@ def _tarifer(
     if derogation is not None and derogation.montant is not None:
         # M6 — le tarif dérogatoire remplace tout le montant du barème (fixe et variable).
         montant = arrondir(derogation.montant)
-        detail = f"tarif dérogatoire {formater_euros(montant)}"
+        detail: Texte = ("tarif dérogatoire ", Euros(montant))
         if derogation.base_legale:
-            detail += f" (base légale : {derogation.base_legale})"
+            detail += (f" (base légale : {derogation.base_legale})",)
         if complement:
-            detail += f" ; {complement}"
+            detail += (" ; ", *complement)
         base = Base(part_fixe=None, taux=None, quantite=None, detail=detail, **commun)
         return montant, base
     if ligne.derogation_requise:
@@ -651,7 +599,7 @@ def _ligne_socle(grille: Grille, faits: Faits, anomalies: list[Anomalie]) -> Lig
     assert population is not None
     p = population.valeur
     derogation = faits.derogations.get(Service.SOCLE_COMPLET)
-    complement = ""
+    complement: Texte = ()
     if p <= 8000 and faits.service_informatique:
         # M6 — commune dotée d'un service informatique : revue préalable obligatoire.
         if faits.revue is None:
@@ -663,7 +611,7 @@ def _ligne_socle(grille: Grille, faits: Faits, anomalies: list[Anomalie]) -> Lig
                 )
             )
             return None
-        complement = f"revue du {_formater_date(faits.revue.date)} : {faits.revue.conclusion}"
+        complement = ("revue du ", faits.revue.date, f" : {faits.revue.conclusion}")
     tarif = _tarifer(grille, Service.SOCLE_COMPLET, population, derogation, complement)
     if isinstance(tarif, Anomalie):
         anomalies.append(tarif)
@@ -687,15 +635,22 @@ def _ligne_deduction(faits: Faits, socle: Ligne) -> Ligne | None:
     prix_audit = arrondir(audit.montant)
     # Plancher : socle + déduction jamais sous 0, ni remboursement ni report de l'excédent.
     deduit = min(prix_audit, socle.montant)
-    detail = (
-        f"audit livré le {_formater_date(audit.livre_le)}, facturé {formater_euros(prix_audit)} ; "
-        f"date d'effet du socle complet {_formater_date(effet)}, dans les 6 mois "
-        f"(jusqu'au {_formater_date(limite)})"
+    detail: Texte = (
+        "audit livré le ",
+        audit.livre_le,
+        ", facturé ",
+        Euros(prix_audit),
+        " ; date d'effet du socle complet ",
+        effet,
+        ", dans les 6 mois (jusqu'au ",
+        limite,
+        ")",
     )
     if deduit < prix_audit:
         detail += (
-            f" ; déduction limitée au montant du socle complet ({formater_euros(socle.montant)}), "
-            "sans remboursement ni report de l'excédent"
+            " ; déduction limitée au montant du socle complet (",
+            Euros(socle.montant),
+            "), sans remboursement ni report de l'excédent",
         )
     base = Base(
         article="art. 4.1 et 7.2.1",
@@ -752,10 +707,18 @@ def _ligne_niveau1(grille: Grille, faits: Faits, anomalies: list[Anomalie]) -> L
         au_dela = max(Decimal(0), utilisees - dotation)
         if au_dela == 0:
             return None
-        detail = (
-            f"{origine} {_formater_quantite(jours)} jours soit {_formater_quantite(dotation)} "
-            f"demi-journées, utilisées {utilisees}, au-delà {_formater_quantite(au_dela)}, "
-            f"à {formater_euros(prix)} la demi-journée"
+        detail: Texte = (
+            f"{origine} ",
+            Quantite(jours),
+            " jours soit ",
+            Quantite(dotation),
+            " demi-journées, utilisées ",
+            Quantite(utilisees),
+            ", au-delà ",
+            Quantite(au_dela),
+            ", à ",
+            Euros(prix),
+            " la demi-journée",
         )
         base = Base(
             article=ligne.article,
@@ -775,8 +738,11 @@ def _ligne_niveau1(grille: Grille, faits: Faits, anomalies: list[Anomalie]) -> L
         if au_dela == 0:
             return None
         detail = (
-            f"sans socle complet : pas de dotation (art. 4.1) ; utilisées {utilisees}, "
-            f"à {formater_euros(prix)} la demi-journée"
+            "sans socle complet : pas de dotation (art. 4.1) ; utilisées ",
+            Quantite(utilisees),
+            ", à ",
+            Euros(prix),
+            " la demi-journée",
         )
         base = Base(
             article="art. 4.1 et 7.1.1",

@@ -25,7 +25,8 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from membres.models import Adhesion, Commune, Formule
-from servicecommun import flux
+from outils import flux
+from outils.formats import formater_euros
 from tarification import calcul
 from tarification.contribution import Contribution, parcourir_contributions
 from tarification.titres import (
@@ -275,7 +276,7 @@ def _membre(contribution: Contribution, factures: dict[str, object]) -> MembreAp
         membre.statut = RIEN
         if membre.deja_facturees:
             membre.motif = (
-                f"Total de {calcul.formater_euros(membre.total)} : la déduction de l'audit "
+                f"Total de {formater_euros(membre.total)} : la déduction de l'audit "
                 "porte sur un socle complet déjà facturé — émettez plutôt une réduction du "
                 "titre concerné (B4)."
             )

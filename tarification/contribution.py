@@ -34,7 +34,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from membres.models import Adhesion, Commune, Formule, Population, TarifDerogatoire
 from missions.models import demi_journees_par_commune_qs
-from servicecommun import flux
+from outils import flux
 from tarification import calcul
 from tarification.models import VersionBareme
 

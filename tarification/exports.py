@@ -8,16 +8,11 @@ as numbers (a réduction's negative amount stays a number, never escaped).
 
 from __future__ import annotations
 
-import csv
-import io
 import zipfile
 from collections.abc import Iterable
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
-from servicecommun.exports import echapper  # noqa: F401 (re-exported)
+from outils.exports import Feuille, contenu_csv, contenu_xlsx
 from tarification.models import TitreDeRecettes
 
 COLONNES = [
@@ -72,54 +67,23 @@ def lignes_bordereau(titres: Iterable[TitreDeRecettes]) -> list[list]:
     return lignes
 
 
-def _texte_csv(valeur) -> str:
-    if valeur is None:
-        return ""
-    if isinstance(valeur, Decimal):
-        return format(valeur, "f").replace(".", ",")  # decimal comma, no thousands separator
-    if isinstance(valeur, int):
-        return str(valeur)
-    if hasattr(valeur, "strftime"):
-        return valeur.strftime("%d/%m/%Y")
-    return echapper(str(valeur))
+def _total(lignes: list[list]) -> list:
+    return ["Total", *[""] * 11, sum((ligne[12] for ligne in lignes), Decimal("0.00")), "", "", ""]
 
 
 def csv_bordereau(titres: Iterable[TitreDeRecettes]) -> bytes:
-    """B7 — UTF-8 with BOM, ``;`` separator, decimal comma, réductions negative."""
-    sortie = io.StringIO()
-    ecrivain = csv.writer(sortie, delimiter=";", lineterminator="\r\n")
-    ecrivain.writerow(COLONNES)
-    for ligne in lignes_bordereau(titres):
-        ecrivain.writerow([_texte_csv(v) for v in ligne])
-    return ("\ufeff" + sortie.getvalue()).encode("utf-8")
+    """B7 — UTF-8 with BOM, ``;`` separator, decimal comma, réductions negative, a total row."""
+    lignes = lignes_bordereau(titres)
+    return contenu_csv(COLONNES, lignes, total=_total(lignes))
 
 
 def xlsx_bordereau(titres: Iterable[TitreDeRecettes]) -> bytes:
     """B7 — the same rows as an Excel workbook (amounts as numbers, dates as dates)."""
-    classeur = Workbook()
-    feuille = classeur.active
-    feuille.title = "Bordereau"
-    feuille.append(COLONNES)
-    for cellule in feuille[1]:
-        cellule.font = Font(bold=True)
-    for ligne in lignes_bordereau(titres):
-        feuille.append([echapper(v) if isinstance(v, str) else v for v in ligne])
-        rang = feuille.max_row
-        for cellule in feuille[rang]:
-            if isinstance(cellule.value, str):
-                cellule.data_type = "s"  # never a formula
-        feuille.cell(rang, 5).number_format = "DD/MM/YYYY"
-        feuille.cell(rang, 13).number_format = "#,##0.00"
-    for colonne, largeur in zip(
-        "ABCDEFGHIJKLMNOP",
-        [10, 10, 9, 18, 12, 20, 34, 16, 18, 14, 60, 12, 14, 12, 16, 16],
-        strict=True,
-    ):
-        feuille.column_dimensions[colonne].width = largeur
-    feuille.freeze_panes = "A2"
-    sortie = io.BytesIO()
-    classeur.save(sortie)
-    return sortie.getvalue()
+    lignes = lignes_bordereau(titres)
+    largeurs = [10, 10, 9, 18, 12, 20, 34, 16, 18, 14, 60, 12, 14, 12, 16, 16]
+    return contenu_xlsx(
+        [Feuille("Bordereau", COLONNES, lignes, total=_total(lignes), largeurs=largeurs)]
+    )
 
 
 def ecrire_zip(titres: Iterable[TitreDeRecettes], cible) -> int:

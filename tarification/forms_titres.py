@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from membres.fichiers import verifier_fichier
 from membres.models import Adhesion, Commune, Etablissement, Formule
-from tarification.calcul import formater_euros
+from outils.formats import formater_euros
+from outils.formulaires import NombreFrancais
 from tarification.titres import TYPES_FACTURE, exercices_campagne
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -118,7 +119,7 @@ class ReductionForm(forms.Form):
             if ligne.montant <= 0:
                 continue
             nom = f"ligne_{ligne.pk}"
-            self.fields[nom] = forms.DecimalField(
+            self.fields[nom] = NombreFrancais(
                 label=f"Réduction de « {ligne.libelle} »",
                 required=False,
                 min_value=Decimal("0"),
@@ -184,7 +185,7 @@ class RefacturationForm(forms.Form):
     numero_facture = forms.CharField(label="N° de facture", max_length=60)
     date_facture = forms.DateField(label="Date de la facture", widget=DATE)
     date_paiement = forms.DateField(label="Payée le", widget=DATE)
-    montant = forms.DecimalField(
+    montant = NombreFrancais(
         label="Montant refacturé (€)",
         min_value=Decimal("0.01"),
         max_digits=12,
@@ -222,7 +223,7 @@ class FraisSortieForm(forms.Form):
 
 class LigneFraisForm(forms.Form):
     libelle = forms.CharField(label="Libellé", max_length=200, required=False)
-    montant = forms.DecimalField(
+    montant = NombreFrancais(
         label="Montant (€)",
         min_value=Decimal("0.01"),
         max_digits=12,

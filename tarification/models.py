@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from servicecommun.dates import chevauche
+from outils.dates import chevauche
 from tarification import calcul
 
 

@@ -3,16 +3,11 @@
 Several workers (``db_worker`` processes, on PostgreSQL) render one bordereau together: each
 claims ``LOT`` titres at a time with ``SELECT … FOR UPDATE SKIP LOCKED`` (``rendre_bordereau``).
 
-Speed and memory (ecosystem notes, measured here): one ``FontConfiguration`` and one parsed
-``CSS`` per process (per thread) are reused for every titre, one document per titre. A titre
-that runs over one page is laid out again, so that its pages say "page x / y". A titre with
+Rendered with the one engine of the project (``outils/pdf.py``: fonts, fetcher and stylesheet
+reused per thread), one document per titre. A titre that runs over one page is laid out again, so that its pages say "page x / y". A titre with
 an attached supplier invoice (refacturation, art. 2.3.4) is rendered as PDF/A-3b with the
 invoice embedded as an attachment.
 
-Resources come only from the project's ``static/`` folder, through ``FetcherStatique``; the
-fonts (DejaVu Sans, subset to the Latin scripts by ``scripts/polices.sh``: WeasyPrint subsets
-embedded fonts again for every PDF, which cost most of a titre's time with the full font) are
-shipped in ``static/fonts`` so the PDF renders the same everywhere.
 A PDF is stored once through the storage API under a new name (``Storage.save`` never
 overwrites) and its reference written only after the whole file is stored; an issued titre's
 PDF is never replaced (the model refuses it) and is served byte-identical afterwards.
@@ -22,83 +17,28 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import mimetypes
-import threading
 from collections.abc import Iterable, Sequence
-from pathlib import Path
-from urllib.request import url2pathname
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import CSS, HTML, Attachment
+from weasyprint import Attachment
 from weasyprint.pdf.metadata import DocumentMetadata
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+from weasyprint.urls import FatalURLFetchingError
 
+from outils.pdf import moteur
 from tarification.lettres import montant_en_lettres
 from tarification.models import Bordereau, LigneTitre, TitreDeRecettes
 
 logger = logging.getLogger(__name__)
 
-STATIQUE = Path(settings.BASE_DIR) / "static"
-FEUILLE = STATIQUE / "css" / "titre.css"
+FEUILLES = ["titre.css"]
 GABARIT = "tarification/titre_pdf.html"
 # Titres claimed together by a worker (one transaction): small enough that two workers
 # finish a bordereau within seconds of each other.
 LOT = 10
-
-
-class RessourceRefusee(FatalURLFetchingError):
-    """A resource outside static/ (or missing): the rendering stops."""
-
-
-class FetcherStatique(URLFetcher):
-    """Only files of the project's static folder; anything else (http, data, other paths) or a
-    missing file stops the rendering, rather than giving a PDF with a missing font."""
-
-    def __init__(self, racine: Path = STATIQUE):
-        super().__init__(allowed_protocols=["file"])
-        self.racine = racine.resolve()
-        self._cache: dict[str, tuple[bytes, str]] = {}
-
-    def fetch(self, url, headers=None):
-        if url not in self._cache:
-            if not url.startswith("file:"):
-                raise RessourceRefusee(f"Ressource refusée (hors de static/) : {url}")
-            chemin = Path(url2pathname(url.split("?")[0].removeprefix("file:"))).resolve()
-            if not chemin.is_relative_to(self.racine) or not chemin.is_file():
-                raise RessourceRefusee(f"Ressource refusée ou introuvable : {url}")
-            type_mime = mimetypes.guess_type(chemin.name)[0] or "application/octet-stream"
-            self._cache[url] = (chemin.read_bytes(), type_mime)
-        contenu, type_mime = self._cache[url]
-        return URLFetcherResponse(url, body=contenu, headers={"Content-Type": type_mime})
-
-
-class Moteur:
-    """One font configuration, one fetcher and one parsed stylesheet, reused for every titre."""
-
-    def __init__(self):
-        self.fetcher = FetcherStatique()
-        self.fonts = FontConfiguration()
-        self.css = CSS(filename=str(FEUILLE), font_config=self.fonts, url_fetcher=self.fetcher)
-
-    def document(self, html: str):
-        return HTML(string=html, base_url=str(STATIQUE) + "/", url_fetcher=self.fetcher).render(
-            stylesheets=[self.css], font_config=self.fonts
-        )
-
-
-_local = threading.local()
-
-
-def moteur() -> Moteur:
-    if not hasattr(_local, "moteur"):
-        _local.moteur = Moteur()
-    return _local.moteur
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,7 +103,7 @@ def _piece_jointe(titre: TitreDeRecettes) -> Attachment:
 
 
 def _rendre_seul(titre: TitreDeRecettes, lignes: dict | None = None) -> bytes:
-    document = moteur().document(html_titres([titre], pagine=True, lignes=lignes))
+    document = moteur().document(html_titres([titre], pagine=True, lignes=lignes), FEUILLES)
     document.metadata = _metadonnees(titre)
     if titre.piece_jointe:
         # Refacturation: the paid invoice is embedded (PDF/A-3 allows any attached file).
@@ -176,7 +116,7 @@ def _rendre_un(titre: TitreDeRecettes, lignes: dict | None = None) -> bytes:
     pages numbered ("page x / y"); one with an attached invoice goes to ``_rendre_seul``."""
     if titre.piece_jointe:
         return _rendre_seul(titre, lignes)
-    document = moteur().document(html_titres([titre], lignes=lignes))
+    document = moteur().document(html_titres([titre], lignes=lignes), FEUILLES)
     if len(document.pages) > 1:
         return _rendre_seul(titre, lignes)
     document.metadata = _metadonnees(titre)

@@ -7,7 +7,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from tarification.calcul import formater_euros
+from outils.formats import formater_euros
 from tarification.models import Campagne, TitreDeRecettes
 
 ETIQUETTES = {"a_emettre": "etiquette--ok", "bloque": "etiquette--alerte", "rien": ""}
@@ -89,11 +89,9 @@ class ApercuTable(tables.Table):
 
 
 class CampagneTable(tables.Table):
-    annee = tables.Column(verbose_name="Année", localize=False)
-    exercice = tables.Column(verbose_name="Exercice", localize=False)
-    bordereau = tables.Column(
-        verbose_name="Bordereau", accessor="bordereau__numero", localize=False
-    )
+    annee = tables.Column(verbose_name="Année")
+    exercice = tables.Column(verbose_name="Exercice")
+    bordereau = tables.Column(verbose_name="Bordereau", accessor="bordereau__numero")
     date_emission = tables.DateColumn(
         verbose_name="Date d'émission", accessor="bordereau__date_emission", format="d/m/Y"
     )
@@ -118,8 +116,8 @@ class CampagneTable(tables.Table):
 
 
 class TitreTable(tables.Table):
-    numero = tables.Column(verbose_name="N°", attrs={"td": {"class": "montant"}}, localize=False)
-    exercice = tables.Column(verbose_name="Exercice", localize=False)
+    numero = tables.Column(verbose_name="N°", attrs={"td": {"class": "montant"}})
+    exercice = tables.Column(verbose_name="Exercice")
     date_emission = tables.DateColumn(verbose_name="Date", format="d/m/Y")
     nature = tables.Column(verbose_name="Nature")
     debiteur_nom = tables.Column(verbose_name="Débiteur")

@@ -38,9 +38,9 @@ from django.utils import timezone
 
 from membres.fichiers import TYPES_ACCEPTES, verifier_fichier
 from membres.models import Adhesion, Commune, Document, Etablissement
-from servicecommun import flux
-from tarification import calcul
-from tarification.calcul import formater_euros
+from outils import flux
+from outils.formats import formater_euros
+from tarification import calcul, textes
 from tarification.models import (
     Bordereau,
     Campagne,
@@ -146,7 +146,7 @@ class LigneAFacturer:
 
     @property
     def texte_base(self) -> str:
-        return self.base.texte() if self.base is not None else self.base_texte.strip()
+        return textes.texte_base(self.base) if self.base is not None else self.base_texte.strip()
 
 
 @dataclass
@@ -697,7 +697,7 @@ def _ligne_titre(titre, projet: _Projet, ligne: LigneAFacturer, ordre: int) -> L
         taux=base.taux if base else None,
         quantite=base.quantite if base else None,
         unite=(base.unite if base and base.quantite is not None else "")[:30],
-        detail=base.detail if base else "",
+        detail=textes.texte(base.detail) if base else "",
         montant=ligne.montant,
         commune=projet.commune,
         etablissement=projet.etablissement,

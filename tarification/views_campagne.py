@@ -25,8 +25,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
+from outils.formats import formater_nombre
 from tarification import apercu_enregistre, emission, exports, titres
-from tarification.calcul import formater_nombre
 from tarification.campagne import annee_terminee as est_terminee
 from tarification.filters import ApercuFilter, TitreFilter
 from tarification.forms_titres import (

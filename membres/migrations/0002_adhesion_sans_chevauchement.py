@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from servicecommun.migrations_pg import contrainte_sans_chevauchement
+from outils.migrations_pg import contrainte_sans_chevauchement
 
 
 class Migration(migrations.Migration):

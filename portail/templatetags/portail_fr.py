@@ -14,9 +14,3 @@ def pluriel(valeur, suffixe="s"):
         return suffixe if abs(Decimal(str(valeur))) >= 2 else ""
     except (ArithmeticError, ValueError, TypeError):
         return suffixe
-
-
-@register.filter
-def an(valeur):
-    """A year or an exercice as written, without a thousands separator (« 2026 »)."""
-    return "" if valeur in (None, "") else str(int(valeur))

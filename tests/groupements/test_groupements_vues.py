@@ -10,8 +10,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from groupements import actes
-from groupements.exports import echapper
 from groupements.models import Marche
+from outils.exports import echapper
 
 D = Decimal
 pytestmark = pytest.mark.django_db

@@ -10,6 +10,7 @@ from membres.models import TarifDerogatoire
 from missions.dotations import Etat, Niveau, bilan_niveau1
 from missions.models import demi_journees_par_commune
 from tarification.contribution import contribution
+from tarification.textes import texte_base
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +54,7 @@ def test_T6_at_and_around_the_allowance(membre, saisir, population, dotation, ec
         assert ligne == solde.ligne
         assert ligne.montant == Decimal(200 * au_dela)
         assert ligne.base.quantite == au_dela
-        assert f"utilisées {utilisees}, au-delà {au_dela}" in ligne.base.texte()
+        assert f"utilisées {utilisees}, au-delà {au_dela}" in texte_base(ligne.base)
     else:
         assert ligne is None
         assert solde.ligne is None
@@ -66,7 +67,7 @@ def test_T6_extra_half_days_become_a_line_of_the_N_plus_1_titre_with_its_basis(m
     ligne = _ligne_niveau1(commune, 2024)
 
     assert ligne.montant == Decimal("600.00")
-    texte = ligne.base.texte()
+    texte = texte_base(ligne.base)
     assert "dotation 4,5 jours soit 9 demi-journées" in texte
     assert "utilisées 12, au-delà 3" in texte
     assert "200,00\u00a0€ la demi-journée" in texte
@@ -93,7 +94,7 @@ def test_T6_member_without_socle_complet_is_billed_from_the_first_half_day(
 
     ligne = _ligne_niveau1(commune, 2026)
     assert ligne.montant == Decimal("200.00")
-    assert "sans socle complet : pas de dotation" in ligne.base.texte()
+    assert "sans socle complet : pas de dotation" in texte_base(ligne.base)
     assert any(
         a.niveau == Niveau.INFO and "facturées dès la première" in a.message
         for a in bilan_niveau1(2026).alertes

@@ -9,6 +9,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from tarification.campagne import apercu
+from tarification.textes import texte_base
 
 pytestmark = pytest.mark.django_db
 
@@ -51,11 +52,13 @@ def test_T6_campaign_preview_carries_the_niveau1_lines(au_dela):
 
     ligne = _niveau1(membres[socle.pk])
     assert ligne.montant == Decimal("600.00")
-    assert "dotation 4,5 jours soit 9 demi-journées, utilisées 12, au-delà 3" in ligne.base.texte()
+    assert "dotation 4,5 jours soit 9 demi-journées, utilisées 12, au-delà 3" in texte_base(
+        ligne.base
+    )
 
     ligne = _niveau1(membres[sans.pk])
     assert ligne.montant == Decimal("400.00")
-    assert "sans socle complet" in ligne.base.texte()
+    assert "sans socle complet" in texte_base(ligne.base)
 
 
 def test_T6_B4_page_and_admin_say_when_the_half_days_are_already_billed(

@@ -11,7 +11,8 @@ from pypdf import PdfReader
 from weasyprint.urls import FatalURLFetchingError
 
 from missions.models import Mission
-from missions.pdf import FetcherStatique, rendre_lettre_mission
+from missions.pdf import rendre_lettre_mission
+from outils.pdf import FetcherStatique
 
 pytestmark = pytest.mark.django_db
 

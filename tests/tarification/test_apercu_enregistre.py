@@ -19,6 +19,7 @@ from membres.models import Commune
 from tarification import campagne, titres
 from tarification.apercu_enregistre import enregistrer_apercu, oublier_apercu
 from tarification.models import ApercuCampagne, ApercuMembre, Campagne, TitreDeRecettes
+from tarification.textes import texte_base
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -94,7 +95,7 @@ def test_B2_l_apercu_enregistre_reprend_l_apercu_calcule(membres_varies, respons
             {
                 "code": lg.code,
                 "libelle": lg.libelle,
-                "base": lg.base.texte(),
+                "base": texte_base(lg.base),
                 "montant": str(lg.montant),
             }
             for lg in membre.lignes

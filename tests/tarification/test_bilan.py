@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from servicecommun.graphiques import Barre, Serie, Seuil, barres_groupees, barres_horizontales
+from outils.graphiques import Barre, Serie, Seuil, barres_groupees, barres_horizontales
 from tarification import bilan as module_bilan
 from tarification.bilan import MONTANT_ETP, Cible, cible_etp, prochain_palier
 from tarification.contribution import contributions, montant_audit_facture

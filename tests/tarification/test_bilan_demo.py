@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from membres.models import Adhesion
+from outils.formats import formater_euros
 from tarification.bilan import bilan_annuel
-from tarification.calcul import formater_euros
 from tarification.contribution import contributions, montants_audit_factures
 from tarification.models import TitreDeRecettes
 

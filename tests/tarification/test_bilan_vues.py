@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from membres.models import Commune, Population
+from outils.formats import formater_euros
 from tarification import bilan as module_bilan
-from tarification.calcul import formater_euros
 from tests.tarification.test_bilan_jeu import ANNEE, construire
 
 D = Decimal

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from outils.formats import formater_euros, formater_nombre
 from tarification.calcul import (
     CENT,
     AuditFacture,
@@ -25,12 +26,11 @@ from tarification.calcul import (
     calculer_audit,
     calculer_contribution,
     fin_fenetre_t5,
-    formater_euros,
-    formater_nombre,
     grille_article_7,
     tranche_de,
     verifier_tranches,
 )
+from tarification.textes import texte_base
 
 D = Decimal
 NB = "\u00a0"  # espace insécable
@@ -221,7 +221,7 @@ def test_T1_exemple_de_la_convention_2355_habitants():
         D("1.50"),
         D("2355"),
     )
-    assert ligne.base.texte() == (
+    assert texte_base(ligne.base) == (
         f"art. 7.1 — population municipale 2{NB}355 hab. (millésime 2021), "
         f"tranche « de 1 500 à moins de 3 000 » : "
         f"part fixe 2{NB}000,00{NB}€ + 1,50{NB}€ × 2{NB}355 hab."
@@ -306,7 +306,7 @@ def test_T2_audit_au_dela_de_8000_exige_un_tarif_derogatoire():
     derogation = TarifDerogatoire(montant=D("9500"), base_legale="délibération 2024-12")
     resultat = calculer_audit(G, pop(8001), derogation)
     assert resultat.total == D("9500.00")
-    texte = resultat.lignes[0].base.texte()
+    texte = texte_base(resultat.lignes[0].base)
     assert "tarif dérogatoire 9" in texte
     assert "délibération 2024-12" in texte
 
@@ -371,7 +371,7 @@ def test_T5_exemple_de_la_convention_puis_annee_suivante():
     assert premiere.total == D("2032.50")
     deduction = premiere.lignes[1]
     assert deduction.libelle == "Déduction du prix de l'audit (art. 7.2.1)"
-    assert "15/03/2024" in deduction.base.texte()
+    assert "15/03/2024" in texte_base(deduction.base)
 
     suivante = calculer_contribution(G, faits(2355, annee=2025, **kwargs))
     assert montants(suivante) == {"socle_complet": D("5532.50")}
@@ -453,7 +453,7 @@ def test_T5_deduction_plafonnee_au_socle_complet():
     )
     assert montants(resultat) == {"socle_complet": D("3000.00"), "deduction_audit": D("-3000.00")}
     assert resultat.total == D("0.00")
-    assert "limitée" in resultat.lignes[1].base.texte()
+    assert "limitée" in texte_base(resultat.lignes[1].base)
 
 
 def test_T5_audit_net_de_reduction():
@@ -513,7 +513,7 @@ def test_T6_autour_de_la_dotation_par_tranche(population, dotation, ecart):
         assert ligne.libelle == "Niveau 1 — demi-journées au-delà de la dotation"
         assert ligne.base.article == "art. 3.2.2 et 7.1.1"
         assert ligne.base.quantite == ecart
-        texte = ligne.base.texte()
+        texte = texte_base(ligne.base)
         assert f"{dotation} demi-journées" in texte
         assert f"utilisées {utilisees}" in texte
         assert f"au-delà {ecart}" in texte
@@ -532,7 +532,7 @@ def test_T6_grille_pool_et_prix():
 def test_T6_membre_sans_socle_facture_des_la_premiere_demi_journee():
     resultat = calculer_contribution(G, faits(2355, demi_journees=1))
     assert montants(resultat) == {"niveau1_demi_journees": D("200.00")}
-    assert "sans socle complet : pas de dotation (art. 4.1)" in resultat.lignes[0].base.texte()
+    assert "sans socle complet : pas de dotation (art. 4.1)" in texte_base(resultat.lignes[0].base)
 
     avec_groupement = calculer_contribution(G, faits(2355, groupement=True, demi_journees=3))
     assert montants(avec_groupement) == {
@@ -562,7 +562,7 @@ def test_T6_au_dela_de_8000_dotation_derogatoire():
         G, faits(9000, socle_complet=True, demi_journees=21, derogations=derogations)
     )
     assert montants(au_dela)["niveau1_demi_journees"] == D("200.00")
-    assert "dotation dérogatoire" in au_dela.lignes[-1].base.texte()
+    assert "dotation dérogatoire" in texte_base(au_dela.lignes[-1].base)
 
 
 def test_T6_au_dela_de_8000_sans_dotation_derogatoire():
@@ -634,7 +634,7 @@ def test_T10_montants_hors_taxe():
     # Aucune TVA ajoutée : le montant est celui du barème, HT.
     resultat = calculer_contribution(G, faits(2355, socle_complet=True))
     assert resultat.total == D("2000") + D("1.5") * 2355
-    assert all("TVA" not in ligne.base.texte() for ligne in resultat.lignes)
+    assert all("TVA" not in texte_base(ligne.base) for ligne in resultat.lignes)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -650,7 +650,7 @@ def test_M6_socle_au_dela_de_8000_tarif_derogatoire_remplace_tout():
     assert montants(resultat) == {"socle_complet": D("20000.00")}
     base = resultat.lignes[0].base
     assert base.part_fixe is None and base.taux is None
-    texte = base.texte()
+    texte = texte_base(base)
     assert f"tarif dérogatoire 20{NB}000,00{NB}€" in texte
     assert "délibération n° 2024-40" in texte
 
@@ -677,7 +677,7 @@ def test_M6_service_informatique_avec_revue_applique_le_bareme():
         G, faits(2355, socle_complet=True, service_informatique=True, revue=revue)
     )
     assert resultat.total == D("5532.50")
-    assert "revue du 12/02/2024 : intégration possible" in resultat.lignes[0].base.texte()
+    assert "revue du 12/02/2024 : intégration possible" in texte_base(resultat.lignes[0].base)
 
 
 def test_M6_service_informatique_avec_revue_et_tarif_derogatoire():
@@ -815,7 +815,7 @@ def test_T9_propriete_total_somme_des_lignes_et_deux_decimales(f):
     for ligne in resultat.lignes:
         assert isinstance(ligne.montant, Decimal)
         assert ligne.montant.as_tuple().exponent == -2
-        assert ligne.base.texte()
+        assert texte_base(ligne.base)
     if resultat.bloque:
         assert resultat.total is None
     else:

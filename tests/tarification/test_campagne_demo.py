@@ -116,7 +116,8 @@ def test_demo_historique_puis_campagne_2026_par_le_responsable_financier(
                 assert mention in texte, (titre.debiteur_nom, mention)
     bordereau = client.get(reverse("tarification:bordereau_csv", args=[nouvelle.bordereau.pk]))
     lignes = list(csv.reader(io.StringIO(bordereau.content.decode("utf-8-sig")), delimiter=";"))
-    assert len(lignes) == len(emis) + 1
+    assert len(lignes) == len(emis) + 2  # header and total rows
+    assert lignes[-1][0] == "Total"
 
     # --- Each exercice and budget: one contiguous series; the chain is intact.
     for exercice in (2024, 2025, 2026, 2027):

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from membres.models import Commune
-from servicecommun import flux
+from outils import flux
 from tarification import campagne, titres
 from tarification.management.commands.verifier_titres import anomalies
 from tarification.models import TitreDeRecettes

@@ -19,6 +19,7 @@ from tarification.contribution import (
     prix_audit,
 )
 from tarification.models import VersionBareme
+from tarification.textes import texte_base
 
 D = Decimal
 
@@ -111,7 +112,7 @@ def test_P1_population_municipale_du_millesime_retenu(
     assert c.faits.population.valeur == 1499
     assert c.faits.population.millesime == 2023
     assert "population municipale 1\u00a0499 hab. (millésime 2023)" in (
-        c.resultat.lignes[0].base.texte()
+        texte_base(c.resultat.lignes[0].base)
     )
     assert c.resultat.total == D("1500") + D("1.50") * 1499
 
@@ -391,7 +392,7 @@ def test_M6_plus_de_8000_avec_tarif_derogatoire(
         "socle_complet": D("16000.00"),
         "niveau1_demi_journees": D("400.00"),  # 18 − 16 = 2 × 200
     }
-    assert "Avenant 1" in c.resultat.lignes[0].base.texte()
+    assert "Avenant 1" in texte_base(c.resultat.lignes[0].base)
 
 
 def test_M6_derogation_d_une_adhesion_terminee_ignoree(
@@ -434,7 +435,7 @@ def test_M6_service_informatique_avec_revue(commune_factory, adhesion_factory, p
     adhesion_factory(commune, formule="socle_complet", date_effet=date(2025, 1, 1))
     c = contribution(commune, 2025)
     assert c.resultat.total == D("2500") + D("1.50") * 5400
-    assert "revue du 05/11/2024 : Le barème s'applique." in c.resultat.lignes[0].base.texte()
+    assert "revue du 05/11/2024 : Le barème s'applique." in texte_base(c.resultat.lignes[0].base)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from outils.exports import echapper
 from tarification import exports, titres
 from tarification.models import TitreDeRecettes
 
@@ -53,7 +54,7 @@ def titres_emis(emetteur, membre, django_capture_on_commit_callbacks):
     ],
 )
 def test_B7_echappement_des_formules(valeur, attendu):
-    assert exports.echapper(valeur) == attendu
+    assert echapper(valeur) == attendu
 
 
 def _lire_csv(contenu: bytes):
@@ -137,18 +138,22 @@ def test_B7_telechargements_de_la_campagne(client, responsable_financier, titres
 
     reponse = client.get(reverse("tarification:bordereau_csv", args=[bordereau.pk]))
     assert reponse["Content-Type"] == "text/csv; charset=utf-8"
-    assert len(_lire_csv(reponse.content)) == 3  # header + the two titres of this bordereau
+    lignes = _lire_csv(reponse.content)
+    assert len(lignes) == 4  # header, the two titres of this bordereau, the total row
+    assert lignes[-1][0] == "Total"
+    assert lignes[-1][12] == str(sum(t.total for t in bordereau.titres.all())).replace(".", ",")
 
     reponse = client.get(reverse("tarification:bordereau_xlsx", args=[bordereau.pk]))
     feuille = load_workbook(io.BytesIO(b"".join(reponse.streaming_content))).active
-    assert feuille.max_row == 3
+    assert feuille.max_row == 4  # header, two titres, total
 
 
 def test_B7_export_de_la_liste_des_titres(client, responsable_financier, titres_emis):
     client.force_login(responsable_financier)
     reponse = client.get(reverse("tarification:titres"), {"nature": "reduction", "export": "csv"})
     lignes = _lire_csv(reponse.content)
-    assert len(lignes) == 2 and lignes[1][12] == "-1234,50"
+    assert len(lignes) == 3 and lignes[1][12] == "-1234,50"
+    assert lignes[2][0] == "Total" and lignes[2][12] == "-1234,50"
 
 
 # --- manage.py campagne_titres -----------------------------------------------------------------
@@ -182,8 +187,8 @@ def test_B7_commande_apercu_emission_export(emetteur, membre, tmp_path, capsys):
     base = tmp_path / "campagne-2025-exercice-2026"
     with zipfile.ZipFile(f"{base}.zip") as archive:
         assert archive.namelist() == [titre.nom_fichier_pdf()]
-    assert len(_lire_csv((tmp_path / "campagne-2025-exercice-2026.csv").read_bytes())) == 2
-    assert load_workbook(f"{base}.xlsx").active.max_row == 2
+    assert len(_lire_csv((tmp_path / "campagne-2025-exercice-2026.csv").read_bytes())) == 3
+    assert load_workbook(f"{base}.xlsx").active.max_row == 3
 
     call_command("campagne_titres", "--annee", "2025", "--emettre", "--date", "2026-02-10")
     assert "Rien à émettre" in capsys.readouterr().out

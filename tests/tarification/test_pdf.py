@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pypdf import PdfReader
 
-from tarification import pdf, titres
+from outils import pdf as moteur_pdf
+from tarification import titres
 from tarification.models import Bordereau, TitreDeRecettes
 from tarification.titres import LigneAFacturer
 
@@ -246,14 +247,14 @@ def test_echec_de_production_enregistre_sur_le_bordereau(
     ["http://example.com/logo.png", "file:///etc/passwd", "file:///{static}/../manage.py"],
 )
 def test_B5_ressources_hors_de_static_refusees(url):
-    url = url.format(static=str(pdf.STATIQUE).lstrip("/"))
-    with pytest.raises(pdf.RessourceRefusee):
-        pdf.moteur().document(f'<p>x</p><img src="{url}">')
+    url = url.format(static=str(moteur_pdf.STATIQUE).lstrip("/"))
+    with pytest.raises(moteur_pdf.RessourceRefusee):
+        moteur_pdf.moteur().document(f'<p>x</p><img src="{url}">', [])
 
 
 def test_B5_ressource_de_static_acceptee():
-    fetcher = pdf.FetcherStatique()
-    reponse = fetcher.fetch((pdf.STATIQUE / "css" / "titre.css").as_uri())
+    fetcher = moteur_pdf.FetcherStatique()
+    reponse = fetcher.fetch((moteur_pdf.STATIQUE / "css" / "titre.css").as_uri())
     assert b"@font-face" in reponse.read()
 
 

@@ -23,6 +23,7 @@ from weasyprint import HTML
 from tarification import pdf
 from tarification.calcul import Base
 from tarification.models import Bordereau, LigneTitre, TitreDeRecettes
+from tarification.textes import texte_base
 from tarification.titres import FORMULE_EXECUTOIRE, voies_de_recours
 
 
@@ -87,7 +88,7 @@ def titres_synthetiques(nombre: int):
             LigneTitre(
                 ordre=1,
                 libelle="Socle complet — contribution annuelle 2026",
-                base_texte=base.texte(),
+                base_texte=texte_base(base),
                 montant=socle,
             ),
             LigneTitre(

@@ -16,9 +16,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
+from outils.formats import formater_euros
 from tarification import campagne, exports, pdf, titres
-from tarification.calcul import formater_euros
 from tarification.models import TitreDeRecettes
+from tarification.textes import texte_base
 
 
 class Command(BaseCommand):
@@ -82,7 +83,7 @@ class Command(BaseCommand):
             ecrire(f"\n  {membre.commune.nom} — {membre.get_statut_display()} {total}")
             for ligne in membre.lignes:
                 ecrire(f"      {ligne.libelle} : {formater_euros(ligne.montant)}")
-                ecrire(f"        {ligne.base.texte()}")
+                ecrire(f"        {texte_base(ligne.base)}")
             for anomalie in membre.anomalies:
                 ecrire(self.style.ERROR(f"      ! {anomalie}"))
             for avertissement in membre.avertissements:

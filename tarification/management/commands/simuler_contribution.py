@@ -20,8 +20,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from membres.models import Formule
+from outils.formats import formater_euros, formater_nombre
 from tarification import calcul
 from tarification.contribution import FORMULES_SIMULEES, simuler
+from tarification.textes import texte_base
 
 _ENTIER = re.compile(r"^[0-9]+$")
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -186,7 +188,7 @@ def _en_json(simulation) -> dict:
             {
                 "code": ligne.code,
                 "libelle": ligne.libelle,
-                "base": ligne.base.texte(),
+                "base": texte_base(ligne.base),
                 "montant": _montant(ligne.montant),
             }
             for ligne in resultat.lignes
@@ -204,7 +206,7 @@ def _en_texte(simulation) -> str:
     grille = simulation.grille
     lignes = [
         f"Simulation de la contribution {simulation.annee} — {Formule(simulation.formule).label}",
-        f"Population : {calcul.formater_nombre(simulation.population.valeur)} hab., "
+        f"Population : {formater_nombre(simulation.population.valeur)} hab., "
         f"tranche « {simulation.tranche} »",
         f"Barème : {grille.libelle}, en vigueur au 1er janvier {simulation.annee}",
         "",
@@ -212,13 +214,13 @@ def _en_texte(simulation) -> str:
     if not resultat.lignes:
         lignes.append("Aucune ligne tarifée.")
     for ligne in resultat.lignes:
-        lignes.append(f"- {ligne.libelle} : {calcul.formater_euros(ligne.montant)}")
-        lignes.append(f"    base : {ligne.base.texte()}")
+        lignes.append(f"- {ligne.libelle} : {formater_euros(ligne.montant)}")
+        lignes.append(f"    base : {texte_base(ligne.base)}")
     lignes.append("")
     if resultat.total is None:
         lignes.append("Total : non calculable (voir les anomalies).")
     else:
-        lignes.append(f"Total : {calcul.formater_euros(resultat.total)} HT")
+        lignes.append(f"Total : {formater_euros(resultat.total)} HT")
     for anomalie in resultat.anomalies:
         genre = "Anomalie bloquante" if anomalie.bloquante else "Remarque"
         lignes.append(f"{genre} : {anomalie.message}")

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import template
 from django.utils import timezone
 
-from tarification.calcul import formater_euros, formater_nombre
+from outils.formats import formater_annee, formater_euros, formater_nombre, formater_quantite
 
 register = template.Library()
 
@@ -38,3 +38,19 @@ def date_fr(valeur):
     if isinstance(valeur, date):
         return valeur.strftime("%d/%m/%Y")
     return valeur
+
+
+@register.filter
+def quantite(valeur):
+    """Days or half-days without useless zeros: 13 → « 13 », 4.50 → « 4,5 », None → « — »."""
+    if valeur is None or valeur == "":
+        return "—"
+    return formater_quantite(Decimal(valeur))
+
+
+@register.filter
+def annee(valeur):
+    """A year, never with a thousands separator: « 2026 »."""
+    if valeur is None or valeur == "":
+        return "—"
+    return formater_annee(valeur)

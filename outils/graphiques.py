@@ -11,7 +11,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
 
-from tarification.calcul import formater_euros
+from outils.formats import formater_euros
 
 COULEURS = ["#1d4f91", "#2e7d4f", "#8a5300", "#6b3fa0", "#b3261e", "#00707a"]
 
