@@ -36,6 +36,7 @@ from groupements.models import (
     Repartition,
 )
 from groupements.regles import Etape
+from membres import notifications
 from tarification.calcul import arrondir
 
 __all__ = [
@@ -303,10 +304,28 @@ def passer_etape(*, groupement, vers: str, le: date, par, motif: str = "") -> Gr
     _signer(groupement, par).save()
     if vers == Etape.RECENSEMENT:
         # G3: the members' contacts are told their needs are due (after the commit).
-        from portail.emails import notifier_recensement_ouvert
-
-        transaction.on_commit(lambda: notifier_recensement_ouvert(groupement))
+        avis = avis_recensement_ouvert(groupement)
+        transaction.on_commit(lambda: notifications.envoyer(avis))
     return groupement
+
+
+def avis_recensement_ouvert(groupement: Groupement) -> list[notifications.Avis]:
+    """G3: the recensement des besoins is open — one e-mail to each commune with an active
+    membership (its own or one of its établissements'), with the groupement's deadline."""
+    communes = {
+        adhesion.commune_id for adhesion in groupement.adhesions.actives().only("commune_id")
+    }
+    return [
+        notifications.Avis(
+            commune_id=commune_id,
+            sujet=f"Groupement « {groupement} » : déclarez vos besoins",
+            gabarit="notifications/besoins_a_declarer.txt",
+            contexte={"groupement": str(groupement), "date_limite": groupement.date_limite_besoins},
+            page="groupement",
+            page_kwargs={"pk": groupement.pk},
+        )
+        for commune_id in sorted(communes)
+    ]
 
 
 # --- G6: répartition -----------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """G6: the appels de fonds of a charge borne by a groupement, issued as titres de recettes of
-nature "appel de fonds" through the titres' own act (tarification.titres.emettre_titre), so
+nature "appel de fonds" through the titres' own act (``tarification.titres.emission.emettre_titres``), so
 that numbering (B3), snapshots and mentions (B5), imputation (B6) and immutability (B4) are
 those of every other titre.
 
@@ -11,8 +11,9 @@ from decimal import Decimal
 
 from groupements import regles
 from outils.formats import formater_euros
-from tarification import calcul, titres
+from tarification import calcul
 from tarification.models import TitreDeRecettes
+from tarification.titres import emission
 
 
 def cle_element(repartition) -> str:
@@ -64,15 +65,15 @@ def emettre(*, repartition, par, exercice: int | None = None) -> list[TitreDeRec
     a_emettre = [part for part in parts if part.montant]
     if not a_emettre:
         return []
-    emis = titres.emettre_titres(
+    emis = emission.emettre_titres(
         nature=TitreDeRecettes.Nature.APPEL_DE_FONDS,
         titres=[
-            titres.TitreAEmettre(
+            emission.TitreAEmettre(
                 commune=part.adhesion.commune,
                 etablissement=part.adhesion.etablissement,
                 objet=objet[:250],
                 lignes=[
-                    titres.LigneAFacturer.depuis(
+                    emission.LigneAFacturer.depuis(
                         ligne_appel_de_fonds(repartition, part, total_poids),
                         service=cle_element(repartition),
                     )

@@ -4,6 +4,7 @@ Rules (../shared/docs/domain.md): M1 formulas, M2 history of choices, M3 tacit r
 M4 résiliation, M5 contacts, M6 review / tarif dérogatoire, M7 établissements, P1 populations.
 """
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.conf import settings
@@ -597,3 +598,14 @@ class Rattachement(models.Model):
 
     def __str__(self):
         return f"{self.utilisateur} → {self.etablissement or self.commune}"
+
+
+def libelles_formules(adhesions: Iterable[Adhesion]) -> str:
+    """The formulas in force during the year, in order: « socle annexe — audit, puis socle
+    complet »."""
+    libelles: list[str] = []
+    for adhesion in sorted(adhesions, key=lambda a: a.date_effet):
+        libelle = Formule(adhesion.formule).label
+        if not libelles or libelles[-1] != libelle:
+            libelles.append(libelle)
+    return ", puis ".join(libelles)

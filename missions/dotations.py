@@ -25,14 +25,14 @@ from decimal import ROUND_FLOOR, Decimal
 
 from django.db.models import Exists, OuterRef, QuerySet, TextChoices
 
-from membres.models import Adhesion, Commune, Formule
+from membres.models import Adhesion, Commune, libelles_formules
 from missions.models import Intervention
 from outils.formats import formater_euros, formater_nombre, formater_quantite
 from tarification import calcul
 from tarification.contribution import Contribution, contributions
+from tarification.deja_facture import elements_factures
 from tarification.models import VersionBareme
 from tarification.textes import texte_base
-from tarification.titres import elements_factures
 
 CODE_LIGNE = "niveau1_demi_journees"  # the calculator's code of the T6 line
 # Share of the pool above which the page warns that it is nearly used.
@@ -190,15 +190,6 @@ class BilanNiveau1:
         return next((s for s in self.soldes if s.commune.pk == pk), None)
 
 
-def _libelles_formules(adhesions: list[Adhesion]) -> str:
-    libelles: list[str] = []
-    for adhesion in sorted(adhesions, key=lambda a: a.date_effet):
-        libelle = Formule(adhesion.formule).label
-        if not libelles or libelles[-1] != libelle:
-            libelles.append(libelle)
-    return ", puis ".join(libelles)
-
-
 def _solde(
     *, commune: Commune, annee: int, grille: calcul.Grille, contribution: Contribution
 ) -> SoldeMembre:
@@ -243,7 +234,7 @@ def _solde(
     return SoldeMembre(
         commune=commune,
         annee=annee,
-        formules=_libelles_formules(contribution.adhesions) or "aucune adhésion en vigueur",
+        formules=libelles_formules(contribution.adhesions) or "aucune adhésion en vigueur",
         socle_complet=socle_complet,
         population=retenue.valeur if retenue else None,
         millesime=retenue.millesime if retenue else None,

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from membres import notifications
 from membres.models import Commune, Contact, Etablissement
-from portail import emails
 from portail.models import DemandeModification, FicheProjet
 
 IDENTIFIANTS_FACTURATION = ("siret", "code_service_chorus", "reference_engagement")
@@ -75,7 +75,20 @@ def decider_fiche(
     fiche.decision_motif = motif.strip()
     fiche.full_clean()
     fiche.save()
-    transaction.on_commit(lambda: emails.notifier_fiche_decidee(fiche))
+    avis = notifications.Avis(
+        commune_id=fiche.commune_id,
+        sujet=f"Fiche projet « {fiche.intitule} » : {fiche.get_statut_display()}",
+        gabarit="notifications/fiche_decidee.txt",
+        contexte={
+            "intitule": fiche.intitule,
+            "decidee_le": fiche.decidee_le,
+            "decision": fiche.get_statut_display(),
+            "motif": fiche.decision_motif,
+        },
+        page="fiche",
+        page_kwargs={"pk": fiche.pk},
+    )
+    transaction.on_commit(lambda: notifications.envoyer([avis]))
     return fiche
 
 

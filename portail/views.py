@@ -29,7 +29,7 @@ from portail.forms import (
     RetraitForm,
 )
 from portail.models import DemandeModification, FicheProjet
-from tarification.contribution import contributions, montants_audit_factures
+from tarification.contribution import contributions, prix_audits_retenus
 from tarification.models import TitreDeRecettes
 
 # --- Access -------------------------------------------------------------------------------
@@ -183,7 +183,7 @@ def contribution(request, commune):
     courante = par_annee[0] if par_annee and par_annee[0].annee == annee else None
     passees = [(c, titres_par_annee.get(c.annee, [])) for c in par_annee if c.annee != annee]
     audits = [a for a in adhesions if a.audit]
-    prix_audits = montants_audit_factures(audits) if audits else {}
+    prix_audits = prix_audits_retenus(audits) if audits else {}
     return _page(
         request,
         "portail/contribution.html",

@@ -47,7 +47,9 @@ INSTALLED_APPS = [
     "tarification",
     "groupements",
     "missions",
+    "pilotage",
     "portail",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from membres import views as membres_views
 
@@ -21,6 +22,13 @@ urlpatterns = [
     path("documents/<int:pk>/", membres_views.document, name="document"),
     path("admin/", admin.site.urls),
     path("tarification/", include("tarification.urls")),
+    path("pilotage/", include("pilotage.urls")),
+    # The bilan's former address (bookmarks).
+    path("tarification/bilan/", RedirectView.as_view(url="/pilotage/bilan/", query_string=True)),
+    path(
+        "tarification/bilan/<path:reste>",
+        RedirectView.as_view(url="/pilotage/bilan/%(reste)s", query_string=True),
+    ),
     path("groupements/", include("groupements.urls")),
     path("missions/", include("missions.urls")),
     path("portail/", include("portail.urls")),

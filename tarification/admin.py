@@ -169,4 +169,4 @@ class EmetteurAdmin(SimpleHistoryAdmin):
         return False
 
 
-from tarification import admin_titres  # noqa: E402,F401  (titres admin, written separately)
+from tarification.titres import admin as admin_titres  # noqa: E402,F401  (registers the titres admin)

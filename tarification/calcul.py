@@ -56,6 +56,7 @@ __all__ = [
     "arrondir",
     "calculer_audit",
     "calculer_contribution",
+    "deduction_audit_due",
     "fin_fenetre_t5",
     "grille_article_7",
     "tranche_de",
@@ -512,6 +513,13 @@ def fin_fenetre_t5(livre_le: date) -> date:
     return date(annee, mois, jour)
 
 
+def deduction_audit_due(annee: int, date_effet: date, livre_le: date) -> bool:
+    """T5 — LA décision : l'audit livré le ``livre_le`` se déduit du socle complet de l'année
+    ``annee`` si c'est la première année du socle (celle de sa date d'effet) et que la date
+    d'effet tombe au plus tard 6 mois après la livraison (une date antérieure convient)."""
+    return annee == date_effet.year and date_effet <= fin_fenetre_t5(livre_le)
+
+
 def _anomalie_population(objet: str) -> Anomalie:
     # P1 — jamais remplacée par la population d'une autre année.
     return Anomalie(
@@ -625,13 +633,13 @@ def _ligne_socle(grille: Grille, faits: Faits, anomalies: list[Anomalie]) -> Lig
 def _ligne_deduction(faits: Faits, socle: Ligne) -> Ligne | None:
     """T5 — déduction du prix de l'audit la première année du socle complet."""
     audit, effet = faits.audit, faits.date_effet_socle
-    if audit is None or effet is None:
-        return None
-    if faits.annee != effet.year:  # seulement la PREMIÈRE année du socle complet
+    if (
+        audit is None
+        or effet is None
+        or not deduction_audit_due(faits.annee, effet, audit.livre_le)
+    ):
         return None
     limite = fin_fenetre_t5(audit.livre_le)
-    if effet > limite:  # au-delà de 6 mois : pas de déduction (une date antérieure convient)
-        return None
     prix_audit = arrondir(audit.montant)
     # Plancher : socle + déduction jamais sous 0, ni remboursement ni report de l'excédent.
     deduit = min(prix_audit, socle.montant)

@@ -13,14 +13,12 @@ Each fact handed to the calculator serves one rule of ``../shared/docs/domain.md
   same year (change of choice mid-year) → groupement exempted (T4, done by the calculator);
 - ``date_effet_socle``: date d'effet of the socle complet adhesion in force in N (T5: first year);
 - ``audit``: the audit adhesion delivered just before the socle complet, at its billed amount
-  (``montant_audit_facture``), for the T5 deduction;
+  (``prix_audit_retenu``), for the T5 deduction;
 - ``demi_journees``: niveau 1 half-days of year N from the missions (T6);
 - ``service_informatique`` and ``revue``: from the Commune (M6);
 - ``derogations``: the TarifDerogatoire rows of the adhésions in force in N (M6).
 
 ``contributions(annee)`` runs a fixed number of queries whatever the number of communes.
-``simuler(...)`` serves the finance officer's command and the public simulator: it prices a
-hypothetical case (typed population, chosen formula) with the grid read from the database.
 """
 
 from __future__ import annotations
@@ -36,20 +34,17 @@ from membres.models import Adhesion, Commune, Formule, Population, TarifDerogato
 from missions.models import demi_journees_par_commune_qs
 from outils import flux
 from tarification import calcul
+from tarification.deja_facture import audits_emis_nets, titres_audit_emis
 from tarification.models import VersionBareme
 
 __all__ = [
-    "FORMULES_SIMULEES",
-    "BaremeManquant",
     "Contribution",
-    "Simulation",
     "contribution",
     "contributions",
     "parcourir_contributions",
-    "montant_audit_facture",
-    "montants_audit_factures",
+    "prix_audit_retenu",
+    "prix_audits_retenus",
     "prix_audit",
-    "simuler",
 ]
 
 
@@ -68,7 +63,7 @@ class Contribution:
 # ---------------------------------------------------------------------------------------------
 
 
-class _Grilles:
+class Grilles:
     """Every grid version with its lines (two queries), and the calculator's Grille of each."""
 
     def __init__(self, versions: Iterable[VersionBareme] | None = None):
@@ -121,7 +116,7 @@ def _derogation(ligne) -> calcul.TarifDerogatoire:
 
 
 def _prix_audit(
-    adhesion: Adhesion, grilles: _Grilles, population: Population | None
+    adhesion: Adhesion, grilles: Grilles, population: Population | None
 ) -> calcul.Resultat:
     """Shared by ``prix_audit`` and the bulk path: ``population`` is the commune's record for
     the delivery year, the adhesion's derogations are read from its (prefetched) rows."""
@@ -156,11 +151,11 @@ def prix_audit(adhesion: Adhesion) -> calcul.Resultat:
         population = Population.objects.filter(
             commune_id=adhesion.commune_id, annee=adhesion.audit_livre_le.year
         ).first()
-    return _prix_audit(adhesion, _Grilles(), population)
+    return _prix_audit(adhesion, Grilles(), population)
 
 
-def montants_audit_factures(
-    adhesions: Iterable[Adhesion], *, grilles: _Grilles | None = None
+def prix_audits_retenus(
+    adhesions: Iterable[Adhesion], *, grilles: Grilles | None = None
 ) -> dict[int, Decimal | None]:
     """T5 — the audit of each adhesion AS BILLED, net of any réduction, keyed by adhesion id;
     ``None`` when it cannot be priced. A fixed number of queries whatever the number.
@@ -169,16 +164,14 @@ def montants_audit_factures(
     of its réductions and annulations (one query); for an audit whose titre is not issued yet,
     the grid price at delivery (``prix_audit``; ``grilles`` reuses grid versions already loaded).
     """
-    from tarification.titres import montants_audits_factures  # titres import this module
-
     adhesions = [a for a in adhesions if a.audit_livre_le is not None]
     if not adhesions:
         return {}
-    factures = montants_audits_factures([a.pk for a in adhesions])
+    factures = audits_emis_nets([a.pk for a in adhesions])
     adhesions = [a for a in adhesions if a.pk not in factures]
     if not adhesions:
         return dict(factures)
-    grilles = grilles or _Grilles()
+    grilles = grilles or Grilles()
     paires = {(a.commune_id, a.audit_livre_le.year) for a in adhesions}
     populations = {
         (p.commune_id, p.annee): p
@@ -196,7 +189,7 @@ def montants_audit_factures(
 def _montant_audit(
     adhesion: Adhesion,
     factures: dict[int, Decimal],
-    grilles: _Grilles,
+    grilles: Grilles,
     population: Population | None,
 ) -> Decimal | None:
     """T5 — the audit as billed: its issued titre net of corrections (``factures``, by
@@ -206,9 +199,9 @@ def _montant_audit(
     return _prix_audit(adhesion, grilles, population).total
 
 
-def montant_audit_facture(adhesion: Adhesion) -> Decimal | None:
-    """T5 — the audit of one adhesion as billed (see ``montants_audit_factures``)."""
-    return montants_audit_factures([adhesion]).get(adhesion.pk)
+def prix_audit_retenu(adhesion: Adhesion) -> Decimal | None:
+    """T5 — the audit of one adhesion as billed (see ``prix_audits_retenus``)."""
+    return prix_audits_retenus([adhesion]).get(adhesion.pk)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,9 +247,7 @@ def _faits_et_resultat(
             audit_facture = calcul.AuditFacture(
                 livre_le=audit.audit_livre_le, montant=montant_audit
             )
-        elif socle.date_effet.year == annee and socle.date_effet <= calcul.fin_fenetre_t5(
-            audit.audit_livre_le
-        ):
+        elif calcul.deduction_audit_due(annee, socle.date_effet, audit.audit_livre_le):
             # T5 applies this year but the audit's price is unknown: the socle complet line
             # would be wrong by the deduction, so billing is blocked until it is fixed.
             anomalies.append(
@@ -346,14 +337,12 @@ def parcourir_contributions(annee: int, communes=None) -> Iterator[Contribution]
     audits' derogations, their missions' half-days, their issued audit titres. Each commune is
     priced from its own rows as the streams go past it.
     """
-    from tarification.titres import titres_audit_emis  # titres import this module
-
     debut, fin = date(annee, 1, 1), date(annee, 12, 31)
     qs, ids = _perimetre(annee, communes)
     # The related rows are read on the same commune filter: the members' queryset as a
     # subquery, or the few ids a page names.
     perimetre = qs.values("pk") if ids is None else ids
-    grilles = _Grilles()
+    grilles = Grilles()
     grille = grilles.le(debut)
 
     adhesions = Adhesion.objects.pour_annee(annee).filter(commune__in=perimetre)
@@ -438,142 +427,3 @@ def contributions(annee: int, communes=None) -> dict[int, Contribution]:
 def contribution(commune: Commune, annee: int) -> Contribution:
     """The contribution of one commune for ``annee`` (the same code path as ``contributions``)."""
     return contributions(annee, [commune])[commune.pk]
-
-
-# ---------------------------------------------------------------------------------------------
-# Simulation (finance officer's command, public simulator)
-# ---------------------------------------------------------------------------------------------
-
-# The four formulas that can be simulated (M1): the adhesion's formula.
-FORMULES_SIMULEES = tuple(Formule.values)
-
-# The service whose bracket names the simulation ("tranche").
-_SERVICE_PRINCIPAL = {
-    Formule.SOCLE_COMPLET: calcul.Service.SOCLE_COMPLET,
-    Formule.AUDIT: calcul.Service.AUDIT,
-    Formule.GROUPEMENT: calcul.Service.GROUPEMENT,
-    Formule.ANNEXE_COMPLET: calcul.Service.GROUPEMENT,
-}
-
-
-class BaremeManquant(ValueError):
-    """No grid version in force on the date a simulation needs (French message)."""
-
-
-@dataclass(frozen=True)
-class Simulation:
-    annee: int
-    formule: str
-    population: calcul.PopulationRetenue
-    grille: calcul.Grille
-    tranche: str
-    resultat: calcul.Resultat
-
-
-def simuler(
-    *,
-    population: calcul.PopulationRetenue,
-    formule: str,
-    annee: int,
-    audit_livre_le: date | None = None,
-    date_effet: date | None = None,
-    demi_journees: int = 0,
-    grilles: _Grilles | None = None,
-) -> Simulation:
-    """Price a hypothetical case with the grid of the database.
-
-    - ``socle_complet``: the yearly socle complet (T1, M6) with, when ``audit_livre_le`` and
-      ``date_effet`` are given, the deduction of an audit priced at the grid's audit price for
-      this population, grid in force on the delivery date (T2, T5);
-    - ``audit``: the audit alone (T2), grid in force on 1 January of ``annee``;
-    - ``groupement``: the yearly groupement (T3);
-    - ``annexe_complet``: first year of the socle annexe complet, audit + groupement (T7).
-    Niveau 1 half-days: the socle complet's allowance, none for the other formulas (T6).
-
-    Raises ``BaremeManquant`` when no grid is in force on 1 January of ``annee`` (or on the
-    delivery date), ``ValueError`` (French) on an inconsistent case.
-    """
-    formule = Formule(formule)
-    if (audit_livre_le is None) != (date_effet is None):
-        raise ValueError(
-            "La livraison de l'audit et la date d'effet du socle complet vont ensemble."
-        )
-    if audit_livre_le is not None and formule != Formule.SOCLE_COMPLET:
-        raise ValueError("La déduction de l'audit ne concerne que le socle complet.")
-    grilles = grilles or _Grilles()
-    grille = grilles.le(date(annee, 1, 1))
-    if grille is None:
-        raise BaremeManquant(f"Aucune version du barème n'est en vigueur au 1er janvier {annee}.")
-
-    lignes: list[calcul.Ligne] = []
-    anomalies: list[calcul.Anomalie] = []
-
-    if formule in (Formule.AUDIT, Formule.ANNEXE_COMPLET):
-        audit = calcul.calculer_audit(grille, population)  # T2 (T7: + groupement below)
-        lignes += audit.lignes
-        anomalies += audit.anomalies
-
-    audit_facture = None
-    if audit_livre_le is not None:
-        grille_audit = grilles.le(audit_livre_le)
-        if grille_audit is None:
-            raise BaremeManquant(
-                f"Aucune version du barème n'est en vigueur le {audit_livre_le:%d/%m/%Y} "
-                "(livraison du rapport d'audit)."
-            )
-        audit = calcul.calculer_audit(grille_audit, population)
-        if audit.total is not None:
-            audit_facture = calcul.AuditFacture(livre_le=audit_livre_le, montant=audit.total)
-        else:
-            anomalies += [
-                calcul.Anomalie(
-                    a.code,
-                    f"Déduction de l'audit (T5) impossible à chiffrer : {a.message}",
-                    a.bloquante,
-                )
-                for a in audit.anomalies
-            ]
-        limite = calcul.fin_fenetre_t5(audit_livre_le)
-        # Not errors: the calculator rightly deducts nothing; say why (non-blocking).
-        if date_effet.year != annee:
-            anomalies.append(
-                calcul.Anomalie(
-                    "deduction_audit_hors_premiere_annee",
-                    f"Pas de déduction de l'audit en {annee} : elle ne porte que sur la première "
-                    f"année du socle complet ({date_effet.year}, année de sa date d'effet) (T5).",
-                    bloquante=False,
-                )
-            )
-        elif date_effet > limite:
-            anomalies.append(
-                calcul.Anomalie(
-                    "deduction_audit_hors_delai",
-                    f"Pas de déduction de l'audit : date d'effet du {date_effet:%d/%m/%Y}, "
-                    "au-delà des 6 mois suivant la livraison du rapport (jusqu'au "
-                    f"{limite:%d/%m/%Y}) (T5).",
-                    bloquante=False,
-                )
-            )
-
-    faits = calcul.Faits(
-        annee=annee,
-        population=population,
-        socle_complet=formule == Formule.SOCLE_COMPLET,
-        groupement=formule in Formule.avec_groupement(),
-        date_effet_socle=date_effet,
-        audit=audit_facture,
-        demi_journees=demi_journees,
-    )
-    annuel = calcul.calculer_contribution(grille, faits)
-    lignes += annuel.lignes
-    anomalies += annuel.anomalies
-
-    tranche = grille.ligne(_SERVICE_PRINCIPAL[formule], population.valeur).tranche.libelle
-    return Simulation(
-        annee=annee,
-        formule=formule.value,
-        population=population,
-        grille=grille,
-        tranche=tranche,
-        resultat=calcul.Resultat(tuple(lignes), tuple(anomalies)),
-    )

@@ -3,8 +3,8 @@
 from django.shortcuts import render
 
 from membres.models import Formule
-from tarification.contribution import BaremeManquant, simuler
 from tarification.forms import SimulateurForm
+from tarification.simulateur import BaremeManquant, simuler
 
 
 def simulateur(request):

@@ -10,8 +10,8 @@ import pytest
 from django.utils import timezone
 
 from portail import urls as portail_urls
+from tests.conftest import construire
 from tests.e2e.conftest import capturer, verifier_accessibilite
-from tests.portail.conftest import construire
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("django_db_serialized_rollback")]
 

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from membres.models import Commune, Population
 
 ROOT = Path(__file__).resolve().parents[2]
-FICHIER_REEL = ROOT / "membres" / "donnees" / "redon-agglomeration-communes.csv"
+FICHIER_REEL = ROOT / "demo" / "donnees" / "redon-agglomeration-communes.csv"
 ENTETE = (
     "insee,nom,departement,code_postal,population,population_kind,population_year,siren,source\n"
 )
@@ -19,7 +19,7 @@ ENTETE = (
 
 @pytest.fixture
 def communes(db):
-    from membres.demo import charger_communes
+    from demo.membres import charger_communes
 
     charger_communes()
     return Commune.objects.count()

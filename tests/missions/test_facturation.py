@@ -8,7 +8,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from tarification.campagne import apercu
+from tarification.campagne.apercu import apercu
 from tarification.textes import texte_base
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,7 @@ def test_T6_B4_page_and_admin_say_when_the_half_days_are_already_billed(
     client, agent, au_dela, emetteur, mission_factory
 ):
     from missions.models import Intervention
-    from tarification.titres import emettre_campagne
+    from tarification.campagne.actes import emettre_campagne
 
     socle, _ = au_dela
     campagne = emettre_campagne(

@@ -86,7 +86,7 @@ def test_B1_a_titre_pdf_is_served_to_its_own_member(client_a, monde_a):
 
 
 def test_B1_a_titre_whose_pdf_is_not_rendered_yet_says_so(client_a, monde_a):
-    from tests.portail.conftest import emettre_titre
+    from tests.conftest import emettre_titre
 
     titre = emettre_titre(monde_a.commune, numero=7, pdf=False)
     page = texte(client_a.get(url("titres", monde_a)))

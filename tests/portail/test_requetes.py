@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.portail.conftest import PDF, emettre_titre
+from tests.conftest import PDF, emettre_titre
 
 # page → exact number of queries (session, user, the user's communes, then the page's own).
 ATTENDU = {

@@ -15,8 +15,8 @@ from missions.models import Intervention, Mission
 from tarification.contribution import (
     contribution,
     contributions,
-    montant_audit_facture,
     prix_audit,
+    prix_audit_retenu,
 )
 from tarification.models import VersionBareme
 from tarification.textes import texte_base
@@ -130,7 +130,7 @@ def test_P1_audit_tarife_avec_la_population_de_l_annee_de_livraison(
 
     assert montants(resultat) == {"audit": D("990.00")}
     assert resultat.lignes[0].base.population == 1400
-    assert montant_audit_facture(audit) == D("990.00")
+    assert prix_audit_retenu(audit) == D("990.00")
 
 
 def test_P1_audit_sans_population_l_annee_de_livraison(
@@ -141,7 +141,7 @@ def test_P1_audit_sans_population_l_annee_de_livraison(
         commune, formule="audit", date_effet=date(2024, 3, 1), audit_livre_le=date(2024, 12, 20)
     )
     assert codes(prix_audit(audit)) == ["population_manquante"]
-    assert montant_audit_facture(audit) is None
+    assert prix_audit_retenu(audit) is None
 
 
 # ---------------------------------------------------------------------------------------------

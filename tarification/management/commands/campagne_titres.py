@@ -17,9 +17,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from outils.formats import formater_euros
-from tarification import campagne, exports, pdf, titres
+from tarification.campagne import actes
+from tarification.campagne import apercu as campagne
 from tarification.models import TitreDeRecettes
 from tarification.textes import texte_base
+from tarification.titres import exports, pdf
 
 
 class Command(BaseCommand):
@@ -51,7 +53,7 @@ class Command(BaseCommand):
                 if par is None:
                     raise CommandError(f"Utilisateur inconnu : {utilisateur}")
             try:
-                resultat = titres.emettre_campagne(
+                resultat = actes.emettre_campagne(
                     annee=annee, exercice=exercice, par=par, date_emission=date_emission
                 )
             except ValidationError as erreur:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from membres.models import Formule
 from outils.formats import formater_euros, formater_nombre
 from tarification import calcul
-from tarification.contribution import FORMULES_SIMULEES, simuler
+from tarification.simulateur import FORMULES_SIMULEES, simuler
 from tarification.textes import texte_base
 
 _ENTIER = re.compile(r"^[0-9]+$")

@@ -1,0 +1,189 @@
+"""Benchmark of the titres' PDF path (``make bench``; a measure, not a test).
+
+Prints the time per titre of:
+- a bare WeasyPrint render of the same HTML (stylesheet parsed, fonts configured, for each
+  titre — what one gets without care);
+- our engine on the same prepared HTML (one parsed CSS and one FontConfiguration reused);
+- our whole path as the background task runs it (``pdf.rendre``: the HTML of each titre from
+  its template, then one document per titre with its metadata): the difference with the line
+  above is the templating;
+and the time of the demo campaign (the next campaign of the demo data: preview, issuing,
+PDFs), in a transaction that is rolled back: nothing is kept, no file is written.
+"""
+
+import time
+from datetime import date
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from weasyprint import HTML
+
+from tarification.calcul import Base
+from tarification.campagne import actes
+from tarification.campagne import apercu as module_apercu
+from tarification.models import Bordereau, Campagne, LigneTitre, TitreDeRecettes
+from tarification.textes import texte_base
+from tarification.titres import pdf
+from tarification.titres.mentions import FORMULE_EXECUTOIRE, voies_de_recours
+
+
+class _Annulation(Exception):
+    """Rolls the demo campaign back."""
+
+
+EMETTEUR = {
+    "nom": "Redon Agglomération",
+    "siren": "243500741",
+    "siret": "",
+    "adresse": "3 rue Charles Sillard",
+    "code_postal": "35600",
+    "ville": "Redon",
+    "ordonnateur": "Prénom Nom",
+    "qualite": "Président",
+    "comptable_public": "Service de gestion comptable de Redon",
+    "modalites_paiement": "Par virement au comptable public, en rappelant la référence du titre.",
+    "mention_tva": "TVA non applicable.",
+    "tribunal": "tribunal administratif de Rennes",
+    "formule_executoire": FORMULE_EXECUTOIRE,
+    "voies_recours": voies_de_recours("tribunal administratif de Rennes"),
+}
+
+
+def titres_synthetiques(nombre: int):
+    """``nombre`` one-page campaign titres, in memory only (no database)."""
+    bordereau = Bordereau(pk=1, numero=1, exercice=2027, budget="Budget principal")
+    titres, lignes = [], {}
+    for i in range(1, nombre + 1):
+        population = 1200 + 37 * i
+        titre = TitreDeRecettes(
+            pk=i,
+            exercice=2027,
+            budget="Budget principal",
+            numero=i,
+            bordereau=bordereau,
+            date_emission=date(2027, 2, 10),
+            statut=TitreDeRecettes.Statut.EMIS,
+            nature=TitreDeRecettes.Nature.CONTRIBUTION,
+            annee=2026,
+            objet="Contribution 2026 au service commun des systèmes d'information",
+            imputation="70875",
+            debiteur_nom=f"Commune de Démonstration {i}",
+            debiteur_adresse=f"Mairie\n35{i:03d} Démonstration",
+            debiteur_siret="21350000000000",
+            debiteur_code_service="FACTURES",
+            emetteur=EMETTEUR,
+            cree_le=timezone.now(),
+        )
+        base = Base(
+            "art. 7.1",
+            population,
+            2023,
+            "de 1 500 à moins de 3 000",
+            Decimal(2000),
+            Decimal("1.5"),
+            Decimal(population),
+        )
+        socle = Decimal(2000) + Decimal("1.5") * population
+        lignes[i] = [
+            LigneTitre(
+                ordre=1,
+                libelle="Socle complet — contribution annuelle 2026",
+                base_texte=texte_base(base),
+                montant=socle,
+            ),
+            LigneTitre(
+                ordre=2,
+                libelle="Niveau 1 — demi-journées au-delà de la dotation",
+                base_texte="art. 3.2.2 et 7.1.1 — dotation 4,5 jours soit 9 demi-journées, utilisées 11, au-delà 2, à 200,00 € la demi-journée",
+                montant=Decimal("400.00"),
+            ),
+        ]
+        titre.total = socle + Decimal("400.00")
+        titres.append(titre)
+    return titres, lignes
+
+
+class Command(BaseCommand):
+    help = "Mesure le rendu PDF des titres (WeasyPrint nu / chemin de l'application) et la campagne de démonstration."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--titres", type=int, default=50, help="Nombre de titres (50).")
+
+    def handle(self, *args, titres, **options):
+        ecrire = self.stdout.write
+        liste, lignes = titres_synthetiques(titres)
+        html = {t.pk: pdf.html_titres([t], lignes=lignes) for t in liste}
+        pdf.rendre(liste[:2], lignes=lignes)  # warm-up: imports, engine, fonts
+
+        debut = time.perf_counter()
+        for titre in liste:
+            HTML(string=html[titre.pk], base_url=str(pdf.STATIQUE) + "/").write_pdf(
+                stylesheets=[str(pdf.FEUILLE)]
+            )
+        nu = (time.perf_counter() - debut) / len(liste)
+
+        debut = time.perf_counter()
+        for titre in liste:
+            pdf.moteur().document(html[titre.pk]).write_pdf()
+        un_a_un = (time.perf_counter() - debut) / len(liste)
+
+        debut = time.perf_counter()
+        produits = pdf.rendre(liste, lignes=lignes)
+        tache = (time.perf_counter() - debut) / len(liste)
+        taille = sum(len(p) for p in produits.values()) / len(produits) / 1024
+
+        ecrire(f"Rendu PDF de {len(liste)} titres d'une page (moyenne {taille:.0f} Kio par PDF)")
+        ecrire(
+            f"  WeasyPrint nu (CSS et polices préparés à chaque titre) : {nu * 1000:6.1f} ms/titre"
+        )
+        ecrire(
+            f"  Moteur de l'application, HTML préparé                : {un_a_un * 1000:6.1f} ms/titre"
+        )
+        ecrire(
+            f"  Chemin de la tâche (pdf.rendre, gabarit HTML compris) : {tache * 1000:6.1f} ms/titre"
+        )
+        self._campagne_demo(ecrire)
+
+    def _campagne_demo(self, ecrire):
+        try:
+            dernier = Campagne.objects.order_by("-annee").values_list("annee", flat=True).first()
+        except DatabaseError:
+            ecrire("Campagne de démonstration : base non migrée (lancez make demo).")
+            return
+        if dernier is None:
+            ecrire("Campagne de démonstration : aucune donnée de démonstration (lancez make demo).")
+            return
+        annee = dernier + 1
+        mesures = {}
+        try:
+            with transaction.atomic():
+                debut = time.perf_counter()
+                apercu = module_apercu.apercu(annee=annee, exercice=annee + 1)
+                mesures["aperçu"] = time.perf_counter() - debut
+                debut = time.perf_counter()
+                resultat = actes.emettre_campagne(
+                    annee=annee, exercice=annee + 1, par=None, date_emission=date(annee + 1, 2, 10)
+                )
+                mesures["émission"] = time.perf_counter() - debut
+                debut = time.perf_counter()
+                emis = (
+                    list(
+                        pdf.titres_a_rendre(resultat.bordereau.titres.values_list("pk", flat=True))
+                    )
+                    if resultat
+                    else []
+                )
+                pdf.rendre(emis)
+                mesures["PDF"] = time.perf_counter() - debut
+                raise _Annulation
+        except _Annulation:
+            pass
+        total = sum(mesures.values())
+        ecrire(
+            f"Campagne de démonstration {annee} (exercice {annee + 1}) : "
+            f"{len(apercu.a_emettre)} titres, {total:.2f} s au total — "
+            + ", ".join(f"{nom} {duree:.2f} s" for nom, duree in mesures.items())
+            + " (annulée : rien n'est conservé)"
+        )

@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from demo import groupements, membres, missions, portail, titres
+
+# Order matters: the past titres need the adhésions, the missions and the groupements.
+ETAPES = [membres, missions, groupements, titres, portail]
+
+
+class Command(BaseCommand):
+    help = "Charge les données de démonstration (31 communes réelles, adhésions, comptes…). Idempotent."
+
+    def handle(self, *args, **options):
+        for etape in ETAPES:
+            etape.charger()
+        self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))

@@ -1,0 +1,100 @@
+"""Demo history of the titres de recettes (after membres, missions and groupements demos).
+
+Issues, in the order of their dates (each series is chronological): the audit titre of
+Saint-Vincent-sur-Oust (report delivered 15/04/2024), the 2024 campaign (exercice 2025,
+10/02/2025), Fégréac's audit titre (20/06/2025), the 2025 campaign (exercice 2026, 09/02/2026)
+and Les Fougerêts' audit titre (30/09/2026). The 2026 campaign is left to the finance officer.
+PDFs are rendered at once (a command, not a web request). Idempotent: what exists is kept.
+
+The issuer's settings that the members' demo leaves empty are completed here with values
+marked "démo" where they are not known facts (to be confirmed by the comptable).
+"""
+
+from datetime import date
+
+from django.contrib.auth import get_user_model
+
+from membres.models import Adhesion
+from tarification.campagne import actes as actes_campagne
+from tarification.models import Bordereau, Campagne, Emetteur, TitreDeRecettes
+from tarification.titres import actes, pdf
+
+EMETTEUR = {
+    # The president's name is not in the project's sources: a visible demo placeholder, never
+    # a real-looking name (Pascal Duchêne signs Redon's deliberation as mayor of Redon).
+    "ordonnateur_prenom": "Prénom",
+    "ordonnateur_nom": "NOM (démo)",
+    "comptable_public": "Service de gestion comptable de Redon (démo) — 35600 Redon",
+    "modalites_paiement": (
+        "Par virement au comptable public sur le compte de la Banque de France indiqué par le "
+        "comptable (démo), en rappelant le numéro et l'exercice du titre ; une collectivité "
+        "règle par mandat administratif."
+    ),
+    "imputation_contribution": "70875",
+    "imputation_audit": "70875",
+    "imputation_refacturation": "70878",
+    "imputation_appel_de_fonds": "70878",
+    "imputation_frais_sortie": "7588",
+}
+
+# (INSEE, delivery date of the audit report)
+AUDITS = [("56239", date(2024, 4, 15)), ("44057", date(2025, 6, 20)), ("56060", date(2026, 9, 30))]
+# (year N, exercice, issue date)
+CAMPAGNES = [(2024, 2025, date(2025, 2, 10)), (2025, 2026, date(2026, 2, 9))]
+
+
+def completer_emetteur() -> Emetteur | None:
+    emetteur = Emetteur.courant()
+    if emetteur is None:
+        return None
+    changes = [champ for champ in EMETTEUR if not getattr(emetteur, champ)]
+    for champ in changes:
+        setattr(emetteur, champ, EMETTEUR[champ])
+    if changes:
+        emetteur.save()
+    return emetteur
+
+
+def _utilisateur(username):
+    return get_user_model().objects.filter(username=username).first()
+
+
+def _audit(insee: str, livre_le: date, par) -> None:
+    adhesion = (
+        Adhesion.objects.filter(commune__code_insee=insee, audit_livre_le=livre_le)
+        .select_related("commune")
+        .first()
+    )
+    if adhesion is None:
+        return
+    if TitreDeRecettes.objects.emis().filter(adhesion=adhesion, nature="audit").exists():
+        return
+    actes.enregistrer_livraison_audit(
+        adhesion=adhesion, livre_le=livre_le, par=par, date_emission=livre_le
+    )
+
+
+def _campagne(annee: int, exercice: int, le: date, par) -> None:
+    if Campagne.objects.filter(annee=annee).exists():
+        return
+    actes_campagne.emettre_campagne(annee=annee, exercice=exercice, par=par, date_emission=le)
+
+
+def charger():
+    if completer_emetteur() is None:
+        return
+    dsi, finances = _utilisateur("dsi"), _utilisateur("finances")
+    evenements = [(livre_le, "audit", (insee, livre_le, dsi)) for insee, livre_le in AUDITS]
+    evenements += [
+        (le, "campagne", (annee, exercice, le, finances)) for annee, exercice, le in CAMPAGNES
+    ]
+    for _, nature, arguments in sorted(evenements, key=lambda e: e[0]):
+        if nature == "audit":
+            _audit(*arguments)
+        else:
+            _campagne(*arguments)
+    # Render what the background worker has not rendered yet (synchronously: a command).
+    for bordereau_id in (
+        Bordereau.objects.filter(titres__pdf="").distinct().values_list("pk", flat=True)
+    ):
+        pdf.rendre_bordereau(bordereau_id)

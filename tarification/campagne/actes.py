@@ -1,0 +1,229 @@
+"""B1 — the yearly campaign: issued in one transaction (``emettre_campagne``), in the
+background (``DemandeEmission`` and its task).
+
+At 35,000 communes the issue takes tens of seconds: too long to hang on a web request (a proxy
+or worker timeout would leave the finance officer with an error page while the titres are
+being written). So confirming the preview records a request and enqueues a task; the task
+runs ``emettre_campagne`` (one transaction: everything is issued or nothing is) and records
+how it ended; the preview page shows the request's state until it ends.
+
+Safe to run twice: the issue is idempotent (items already billed are left out, B4) and locks
+the members, so a second request finds nothing left to bill. That is why a request pending
+for longer than ``DELAI_ABANDON`` (a worker stopped while running it) may be replaced.
+
+The campaign imports the titres' engine, never the reverse.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from outils import flux
+from tarification.campagne import apercu as module_apercu
+from tarification.campagne import apercu_enregistre
+from tarification.models import ApercuCampagne, Campagne, DemandeEmission, TitreDeRecettes
+from tarification.titres.ecritures import EcritureFlux, EcritureListe
+from tarification.titres.emission import Emission, LigneAFacturer, Projet
+from tarification.titres.exercices import aujourdhui, verifier_exercice_campagne
+from tarification.titres.numerotation import verrouiller_debiteurs
+
+Nature = TitreDeRecettes.Nature
+
+
+def objet_campagne(annee: int) -> str:
+    return (
+        f"Contribution {annee} au service commun des systèmes d'information "
+        "(article 7 de la convention de service commun)"
+    )
+
+
+@transaction.atomic
+def emettre_campagne(
+    *,
+    annee: int,
+    exercice: int | None = None,
+    par,
+    date_emission: date | None = None,
+    communes=None,
+    signature: str | None = None,
+) -> Campagne | None:
+    """B1 — issue, for year N, one titre per member whose total is above zero, one line per
+    item, in one bordereau; ``None`` when there is nothing (more) to bill.
+
+    Idempotent (B4): items already billed and not annulled are left out, so a re-run bills
+    nothing twice and a member added later gets its own titre. The members' rows are locked
+    first, so two concurrent runs cannot bill the same item: the items already billed are
+    read under that lock by the preview itself (``campagne.parcourir``), which is the
+    campaign's B4 check. ``signature`` (from the preview the finance officer confirmed) makes
+    the run refuse if the data changed since. Members with a blocking anomaly (B2) are not
+    billed; the preview says why.
+
+    At scale the members are priced one at a time as the preview streams them, and their
+    titres written in a fixed number of statements (``EcritureFlux``): the number of queries and the
+    memory do not grow with the number of members.
+    """
+    jour = date_emission or aujourdhui()
+    exercice = exercice or annee + 1
+    verifier_exercice_campagne(annee, exercice, jour)
+    membres = module_apercu.communes_de_la_campagne(annee, communes)
+    verrouiller_debiteurs(membres)
+    emission = Emission(
+        exercice=exercice,
+        date_emission=jour,
+        par=par,
+        libelle=f"Campagne {annee} — contributions annuelles au service commun",
+        ecriture=EcritureFlux() if flux.copie_possible() else EcritureListe(lot=flux.LOT),
+    )
+    resume = module_apercu.Resume(annee, exercice)
+    for membre in module_apercu.parcourir(annee=annee, communes=membres):
+        resume.ajouter(membre)
+        if membre.statut != module_apercu.A_EMETTRE:
+            continue
+        projet = Projet(
+            nature=Nature.CONTRIBUTION,
+            commune=membre.commune,
+            objet=objet_campagne(annee),
+            annee=annee,
+            lignes=[
+                LigneAFacturer.depuis(ligne, service=ligne.code, annee=annee)
+                for ligne in membre.lignes
+            ],
+        )
+        emission.preparer(projet)
+        emission.ajouter(projet)
+    # The whole run is rolled back if the data changed since the confirmed preview.
+    if signature is not None and signature != resume.signature:
+        raise ValidationError(
+            "Les données ont changé depuis l'aperçu (adhésions, populations, missions ou titres) : "
+            "vérifiez le nouvel aperçu avant d'émettre.",
+            code="apercu_perime",
+        )
+    bordereau, _ = emission.terminer()
+    if bordereau is None:
+        return None
+    return Campagne.objects.create(
+        annee=annee, exercice=exercice, bordereau=bordereau, lancee_par=par
+    )
+
+
+logger = logging.getLogger(__name__)
+
+DELAI_ABANDON = timedelta(minutes=30)
+EN_ATTENTE = DemandeEmission.Etat.EN_ATTENTE
+
+
+def demande_en_cours(*, annee: int, exercice: int) -> DemandeEmission | None:
+    return DemandeEmission.objects.filter(annee=annee, exercice=exercice, etat=EN_ATTENTE).first()
+
+
+def derniere_demande(*, annee: int, exercice: int) -> DemandeEmission | None:
+    """The latest request to issue this campaign, with who made it and the campaign issued."""
+    return (
+        DemandeEmission.objects.select_related("demandee_par", "campagne__bordereau")
+        .filter(annee=annee, exercice=exercice)
+        .first()
+    )
+
+
+def demander_emission(*, annee: int, exercice: int, par, signature: str) -> DemandeEmission:
+    """Record the confirmed request to issue the campaign previewed with ``signature`` and
+    enqueue its task (in the same transaction: with the database task queue, the task exists
+    exactly when the request does).
+
+    Refused, in French, when the stored preview was recomputed or deleted since the page was
+    shown (``apercu_perime``) or when a request for this campaign is already pending
+    (``emission_en_cours``)."""
+    maintenant = timezone.now()
+    with transaction.atomic():
+        apercu = (
+            ApercuCampagne.objects.select_for_update()
+            .filter(annee=annee, exercice=exercice)
+            .first()
+        )
+        if apercu is None or apercu.signature != signature:
+            raise ValidationError(
+                "L'aperçu a été recalculé ou supprimé depuis l'affichage de la page : vérifiez "
+                "l'aperçu enregistré avant d'émettre.",
+                code="apercu_perime",
+            )
+        en_cours = demande_en_cours(annee=annee, exercice=exercice)
+        if en_cours is not None:
+            if maintenant - en_cours.demandee_le < DELAI_ABANDON:
+                raise ValidationError(
+                    f"Une émission de cette campagne est déjà en cours (demandée le "
+                    f"{timezone.localtime(en_cours.demandee_le):%d/%m/%Y à %H:%M}) : attendez "
+                    "qu'elle se termine.",
+                    code="emission_en_cours",
+                )
+            _terminer(
+                en_cours,
+                DemandeEmission.Etat.ECHOUEE,
+                erreur="Sans nouvelles de la tâche après 30 minutes : remplacée par une "
+                "nouvelle demande.",
+            )
+        demande = DemandeEmission.objects.create(
+            annee=annee,
+            exercice=exercice,
+            signature=signature,
+            demandee_le=maintenant,
+            demandee_par=par,
+        )
+        emettre_campagne_demandee.enqueue(demande.pk)
+    return demande
+
+
+def _terminer(demande: DemandeEmission, etat: str, *, erreur: str = "", campagne=None) -> None:
+    """Record how a pending request ended (once: a request already ended is left alone)."""
+    DemandeEmission.objects.filter(pk=demande.pk, etat=EN_ATTENTE).update(
+        etat=etat, erreur=erreur, campagne=campagne, terminee_le=timezone.now()
+    )
+
+
+def executer(demande_id: int) -> int | None:
+    """Run a pending request (the task's body): issue the campaign, then record the result;
+    the stored preview is deleted once its campaign is issued. Returns the campaign's id, or
+    ``None`` when nothing was issued."""
+    demande = DemandeEmission.objects.select_related("demandee_par").get(pk=demande_id)
+    if demande.etat != EN_ATTENTE:
+        return None
+    try:
+        campagne = emettre_campagne(
+            annee=demande.annee,
+            exercice=demande.exercice,
+            par=demande.demandee_par,
+            signature=demande.signature,
+        )
+    except ValidationError as erreur:
+        message = " ".join(erreur.messages)
+        if erreur.code == "apercu_perime":
+            message += " Recalculez l'aperçu, vérifiez-le, puis émettez."
+        _terminer(demande, DemandeEmission.Etat.ECHOUEE, erreur=message)
+        return None
+    except Exception:
+        logger.exception("Émission de la campagne %s (demande %s)", demande.annee, demande.pk)
+        _terminer(
+            demande,
+            DemandeEmission.Etat.ECHOUEE,
+            erreur="Erreur inattendue pendant l'émission : aucun titre n'a été émis. L'équipe "
+            "technique est prévenue ; vous pouvez relancer l'émission.",
+        )
+        raise
+    _terminer(demande, DemandeEmission.Etat.TERMINEE, campagne=campagne)
+    if campagne is None:
+        return None
+    apercu_enregistre.oublier_apercu(annee=campagne.annee, exercice=campagne.exercice)
+    return campagne.pk
+
+
+@task(priority=10)
+def emettre_campagne_demandee(demande_id: int) -> int | None:
+    """B1 — issue the campaign of a confirmed request (``executer``), ahead of any PDF work
+    waiting in the queue (higher priority); the id of the campaign issued, ``None`` when
+    nothing was."""
+    return executer(demande_id)

@@ -1,0 +1,247 @@
+"""Forms of the titres pages: they turn input into domain values, with French messages; the
+business acts (tarification/titres.py) hold the rules."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from membres.fichiers import verifier_fichier
+from membres.models import Adhesion, Commune, Etablissement, Formule
+from outils.formats import formater_euros
+from outils.formulaires import NombreFrancais
+from tarification.titres.actes import TYPES_FACTURE
+from tarification.titres.exercices import exercices_campagne
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _verifier(fichier, types=None) -> None:
+    """Type and size of an upload (membres.fichiers), as this field's error."""
+    try:
+        verifier_fichier(fichier, types)
+    except ValidationError as erreur:
+        raise ValidationError(erreur.messages) from erreur
+
+
+def _annees_possibles():
+    annee = timezone.localdate().year
+    return [(a, str(a)) for a in range(annee, 2022, -1)]
+
+
+class ChoixCampagneForm(forms.Form):
+    """Year N and the exercice (default N+1; N allowed until 31 January N+1, B3)."""
+
+    annee = forms.TypedChoiceField(label="Année des contributions (N)", coerce=int)
+    exercice = forms.TypedChoiceField(
+        label="Exercice",
+        coerce=int,
+        required=False,
+        help_text="Par défaut N+1 ; l'exercice N reste possible jusqu'au 31 janvier N+1.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        annees = _annees_possibles()
+        self.fields["annee"].choices = annees
+        jour = timezone.localdate()
+        exercices = sorted({e for a, _ in annees for e in exercices_campagne(a, jour)})
+        self.fields["exercice"].choices = [("", "par défaut (N+1)")] + [
+            (e, str(e)) for e in exercices
+        ]
+
+    def clean(self):
+        donnees = super().clean()
+        annee, exercice = donnees.get("annee"), donnees.get("exercice")
+        if annee is None:
+            return donnees
+        possibles = exercices_campagne(annee, timezone.localdate())
+        if exercice in (None, ""):
+            donnees["exercice"] = annee + 1
+        elif exercice not in possibles:
+            raise ValidationError(
+                f"Exercice {exercice} impossible pour la campagne {annee} : exercices possibles "
+                + ", ".join(str(e) for e in possibles)
+                + "."
+            )
+        return donnees
+
+
+class ConfirmationCampagneForm(forms.Form):
+    annee = forms.IntegerField(widget=forms.HiddenInput)
+    exercice = forms.IntegerField(widget=forms.HiddenInput)
+    signature = forms.CharField(widget=forms.HiddenInput)
+    confirme = forms.BooleanField(
+        label="Je confirme l'émission des titres de cet aperçu.",
+        error_messages={"required": "Cochez la case pour confirmer l'émission."},
+    )
+    annee_en_cours = forms.BooleanField(
+        label="Je sais que l'année n'est pas terminée et j'émets quand même.",
+        required=False,
+    )
+
+    def __init__(self, *args, annee_terminee=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.annee_terminee = annee_terminee
+        if annee_terminee:
+            del self.fields["annee_en_cours"]
+
+    def clean_annee_en_cours(self):
+        valeur = self.cleaned_data.get("annee_en_cours")
+        if not self.annee_terminee and not valeur:
+            raise ValidationError(
+                "L'année n'est pas terminée : cochez la case pour émettre malgré tout (B1)."
+            )
+        return valeur
+
+
+class AnnulationForm(forms.Form):
+    motif = forms.CharField(
+        label="Motif de l'annulation",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Imprimé sur le titre d'annulation.",
+    )
+
+
+class ReductionForm(forms.Form):
+    """One amount per positive line of the titre (what remains due is shown)."""
+
+    motif = forms.CharField(
+        label="Motif de la réduction",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Imprimé sur le titre de réduction.",
+    )
+
+    def __init__(self, *args, restes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lignes = []
+        for ligne, reste in restes:
+            if ligne.montant <= 0:
+                continue
+            nom = f"ligne_{ligne.pk}"
+            self.fields[nom] = NombreFrancais(
+                label=f"Réduction de « {ligne.libelle} »",
+                required=False,
+                min_value=Decimal("0"),
+                max_value=reste,
+                max_digits=12,
+                decimal_places=2,
+                localize=True,
+                help_text=f"Reste dû sur cette ligne : {formater_euros(reste)}",
+            )
+            self.lignes.append((nom, ligne))
+
+    def clean(self):
+        donnees = super().clean()
+        reductions = {ligne.pk: donnees[nom] for nom, ligne in self.lignes if donnees.get(nom)}
+        if not reductions and not self.errors:
+            raise ValidationError("Indiquez le montant à réduire sur au moins une ligne.")
+        donnees["reductions"] = reductions
+        return donnees
+
+
+class ReferencesOfficiellesForm(forms.Form):
+    numero_officiel = forms.CharField(label="N° de titre officiel", max_length=50)
+    bordereau_officiel = forms.CharField(label="N° de bordereau officiel", max_length=50)
+
+
+class LivraisonAuditForm(forms.Form):
+    adhesion = forms.ModelChoiceField(
+        label="Adhésion (socle annexe avec audit)",
+        queryset=Adhesion.objects.filter(formule__in=Formule.avec_audit())
+        .select_related("commune")
+        .order_by("commune__nom", "-date_effet"),
+    )
+    livre_le = forms.DateField(label="Rapport livré le", widget=DATE)
+    rapport = forms.FileField(
+        label="Rapport d'audit (facultatif)",
+        required=False,
+        help_text="Classé dans les documents du membre.",
+    )
+
+    def clean_livre_le(self):
+        livre_le = self.cleaned_data["livre_le"]
+        if livre_le > timezone.localdate():
+            raise ValidationError("La date de livraison ne peut être dans le futur.")
+        return livre_le
+
+    def clean_rapport(self):
+        rapport = self.cleaned_data.get("rapport")
+        if rapport:
+            _verifier(rapport)
+        return rapport
+
+
+class RefacturationForm(forms.Form):
+    commune = forms.ModelChoiceField(label="Commune", queryset=Commune.objects.order_by("nom"))
+    etablissement = forms.ModelChoiceField(
+        label="Établissement débiteur (facultatif)",
+        queryset=Etablissement.objects.select_related("commune"),
+        required=False,
+        help_text="Un établissement associé peut être débiteur de la refacturation (M7).",
+    )
+    objet = forms.CharField(label="Objet du titre", max_length=250)
+    fournisseur = forms.CharField(label="Fournisseur", max_length=120)
+    numero_facture = forms.CharField(label="N° de facture", max_length=60)
+    date_facture = forms.DateField(label="Date de la facture", widget=DATE)
+    date_paiement = forms.DateField(label="Payée le", widget=DATE)
+    montant = NombreFrancais(
+        label="Montant refacturé (€)",
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        localize=True,
+    )
+    facture = forms.FileField(
+        label="Facture acquittée (PDF)", help_text="PDF seulement ; jointe au titre."
+    )
+
+    def clean_facture(self):
+        facture = self.cleaned_data["facture"]
+        _verifier(facture, TYPES_FACTURE)
+        return facture
+
+    def clean(self):
+        donnees = super().clean()
+        commune, etablissement = donnees.get("commune"), donnees.get("etablissement")
+        if commune and etablissement and etablissement.commune_id != commune.pk:
+            self.add_error("etablissement", "Cet établissement n'appartient pas à cette commune.")
+        debut, fin = donnees.get("date_facture"), donnees.get("date_paiement")
+        if debut and fin and fin < debut:
+            self.add_error("date_paiement", "La facture ne peut être payée avant d'être émise.")
+        return donnees
+
+
+class FraisSortieForm(forms.Form):
+    adhesion = forms.ModelChoiceField(
+        label="Adhésion résiliée",
+        queryset=Adhesion.objects.filter(motif_fin=Adhesion.MotifFin.RESILIATION)
+        .select_related("commune")
+        .order_by("commune__nom"),
+    )
+
+
+class LigneFraisForm(forms.Form):
+    libelle = forms.CharField(label="Libellé", max_length=200, required=False)
+    montant = NombreFrancais(
+        label="Montant (€)",
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        localize=True,
+        required=False,
+    )
+    detail = forms.CharField(
+        label="Base (contrat repris ou remboursé, pénalité…)", max_length=500, required=False
+    )
+
+    def clean(self):
+        donnees = super().clean()
+        remplis = [bool(donnees.get(c)) for c in ("libelle", "montant", "detail")]
+        if any(remplis) and not all(remplis):
+            raise ValidationError("Renseignez le libellé, le montant et la base de chaque frais.")
+        return donnees
+
+
+LignesFraisFormSet = forms.formset_factory(LigneFraisForm, extra=3, max_num=10)

@@ -1,0 +1,148 @@
+"""The legal mentions of a titre and its snapshots (B5, B6, B8): what is copied onto each
+titre at issue (the issuer's details and mentions, the debtor's identifiers), so that the PDF
+is rendered from the titre's own fields, never from live data."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.core.exceptions import ValidationError
+
+from membres.models import Commune, Etablissement
+from tarification.models import Emetteur, TitreDeRecettes
+
+Nature = TitreDeRecettes.Nature
+
+# B5 — the enforceability formula (CGCT art. L. 1617-5; LPF art. L. 252 A).
+FORMULE_EXECUTOIRE = (
+    "Le présent titre de recettes est émis et rendu exécutoire par l'ordonnateur en "
+    "application de l'article L. 252 A du livre des procédures fiscales et de l'article "
+    "L. 1617-5 du code général des collectivités territoriales."
+)
+
+
+def voies_de_recours(tribunal: str) -> str:
+    """B5 — voies et délais de recours (CGCT art. L. 1617-5, 1° and 2°; convention art. 2.5)."""
+    return (
+        "Dans un délai de deux mois suivant la notification du présent titre (ou, à défaut, du "
+        "premier acte procédant de ce titre), le débiteur peut contester la somme mentionnée "
+        f"en saisissant directement le {tribunal} (article L. 1617-5, 1°, du code général des "
+        "collectivités territoriales ; article 2.5 de la convention de service commun). "
+        "La contestation de la régularité formelle d'un acte de poursuite est portée, dans "
+        "les deux mois suivant sa notification, devant le juge de l'exécution "
+        "(article L. 1617-5, 2°). Une contestation suspend la force exécutoire du titre."
+    )
+
+
+# B6 — one imputation per nature, read from the issuer's settings.
+IMPUTATION_PAR_NATURE = {
+    Nature.CONTRIBUTION: "imputation_contribution",
+    Nature.AUDIT: "imputation_audit",
+    Nature.REFACTURATION: "imputation_refacturation",
+    Nature.APPEL_DE_FONDS: "imputation_appel_de_fonds",
+    Nature.FRAIS_SORTIE: "imputation_frais_sortie",
+}
+
+# B5 — the issuer's settings a titre cannot do without.
+MENTIONS_EMETTEUR = [
+    ("nom", "nom de l'émetteur"),
+    ("siren", "SIREN"),
+    ("adresse", "adresse"),
+    ("ville", "ville"),
+    ("ordonnateur_prenom", "prénom de l'ordonnateur"),
+    ("ordonnateur_nom", "nom de l'ordonnateur"),
+    ("ordonnateur_qualite", "qualité de l'ordonnateur"),
+    ("budget", "budget"),
+    ("comptable_public", "comptable public"),
+    ("modalites_paiement", "modalités de paiement"),
+    ("mention_tva", "mention TVA"),
+    ("tribunal", "juridiction compétente"),
+]
+
+
+def nom_debiteur_commune(nom: str) -> str:
+    """« Commune d'Allaire », « Commune de Redon », « Commune des Fougerêts »."""
+    if nom.startswith("Les "):
+        return f"Commune des {nom[4:]}"
+    if nom.startswith("Le "):
+        return f"Commune du {nom[3:]}"
+    initiale = unicodedata.normalize("NFD", nom[:1])[:1].lower()
+    if initiale in "aeiouyh":
+        return f"Commune d'{nom}"
+    return f"Commune de {nom}"
+
+
+def copie_debiteur(commune: Commune, etablissement: Etablissement | None = None) -> dict:
+    """B5, B8 — the debtor's details as printed on the titre (copied at issue)."""
+    if etablissement is not None:
+        return {
+            "debiteur_nom": etablissement.nom,
+            "debiteur_adresse": etablissement.adresse_postale or commune.adresse_postale,
+            "debiteur_siret": etablissement.siret,
+            "debiteur_code_service": etablissement.code_service_chorus,
+            "debiteur_engagement": etablissement.reference_engagement,
+        }
+    return {
+        "debiteur_nom": nom_debiteur_commune(commune.nom),
+        "debiteur_adresse": commune.adresse_postale,
+        "debiteur_siret": commune.siret,
+        "debiteur_code_service": commune.code_service_chorus,
+        "debiteur_engagement": commune.reference_engagement,
+    }
+
+
+def avertissements_debiteur(commune: Commune, etablissement: Etablissement | None = None):
+    """B2 — non-blocking warnings on the debtor's identifiers (B8)."""
+    membre = etablissement or commune
+    avertissements = []
+    if not membre.siret:
+        avertissements.append("SIRET manquant (Chorus Pro)")
+    if not membre.code_service_chorus:
+        avertissements.append("code service Chorus Pro manquant")
+    if not membre.adresse or not membre.code_postal:
+        avertissements.append("adresse incomplète")
+    return avertissements
+
+
+def copie_emetteur(emetteur: Emetteur | None = None) -> dict:
+    """B5 — the issuer's details and the legal mentions, copied onto each titre at issue."""
+    emetteur = emetteur or Emetteur.courant()
+    if emetteur is None:
+        raise ValidationError(
+            "Les réglages de l'émetteur des titres ne sont pas renseignés : complétez-les dans "
+            "l'administration (Tarification › émetteur des titres) avant d'émettre."
+        )
+    manquants = [libelle for champ, libelle in MENTIONS_EMETTEUR if not getattr(emetteur, champ)]
+    if manquants:
+        raise ValidationError(
+            "Mentions obligatoires manquantes dans les réglages de l'émetteur (B5) : "
+            + ", ".join(manquants)
+            + ". Un titre qui ne les porte pas peut être annulé : complétez-les avant d'émettre."
+        )
+    return {
+        "nom": emetteur.nom,
+        "siren": emetteur.siren,
+        "siret": emetteur.siret,
+        "adresse": emetteur.adresse,
+        "code_postal": emetteur.code_postal,
+        "ville": emetteur.ville,
+        "ordonnateur": f"{emetteur.ordonnateur_prenom} {emetteur.ordonnateur_nom}",
+        "qualite": emetteur.ordonnateur_qualite,
+        "comptable_public": emetteur.comptable_public,
+        "modalites_paiement": emetteur.modalites_paiement,
+        "mention_tva": emetteur.mention_tva,
+        "tribunal": emetteur.tribunal,
+        "formule_executoire": FORMULE_EXECUTOIRE,
+        "voies_recours": voies_de_recours(emetteur.tribunal),
+    }
+
+
+def imputation(emetteur: Emetteur, nature: str) -> str:
+    champ = IMPUTATION_PAR_NATURE[nature]
+    imputation = getattr(emetteur, champ)
+    if not imputation:
+        raise ValidationError(
+            f"Aucune imputation budgétaire pour la nature « {Nature(nature).label} » (B6) : "
+            "renseignez-la dans les réglages de l'émetteur avant d'émettre."
+        )
+    return imputation

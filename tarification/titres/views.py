@@ -1,0 +1,386 @@
+"""Pages of the finance officer and DSI staff for the titres de recettes and their
+bordereaux (B3–B8): lists, a titre and its PDF, the exports of a bordereau, réduction and
+annulation, the audit delivery, refacturations, frais de sortie.
+
+Thin function-based views: the acts live in ``tarification/titres/`` (``actes``,
+``corrections``). Rights: viewing titres needs ``tarification.view_titrederecettes`` (a
+bordereau also opens with ``tarification.view_campagne``), any issuing act
+``tarification.emettre_titres``. No page changes an issued titre: corrections are new titres.
+PDFs are rendered by the background task, never here.
+"""
+
+import io
+import tempfile
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tables2 import RequestConfig
+
+from tarification.deja_facture import restes_par_ligne
+from tarification.filters import TitreFilter
+from tarification.models import Bordereau, TitreDeRecettes
+from tarification.tables import TitreTable
+from tarification.titres import actes, corrections, exports
+from tarification.titres.forms import (
+    AnnulationForm,
+    FraisSortieForm,
+    LignesFraisFormSet,
+    LivraisonAuditForm,
+    ReductionForm,
+    RefacturationForm,
+    ReferencesOfficiellesForm,
+)
+from tarification.titres.pdf import planifier_rendu, relancer
+
+VOIR_CAMPAGNES = "tarification.view_campagne"
+VOIR_TITRES = "tarification.view_titrederecettes"
+EMETTRE = "tarification.emettre_titres"
+# Rows per page of the long lists (titres, preview): django-tables2 renders a row of nine
+# columns in about 1 ms, so 50 rows keep these pages under 200 ms (bench_echelle).
+LIGNES_PAR_PAGE = 50
+
+
+def erreurs(erreur: ValidationError) -> str:
+    return " ".join(erreur.messages)
+
+
+# ---------------------------------------------------------------------------------------------
+# Access helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def _get_bordereau_for_user(user, pk) -> Bordereau:
+    if not (user.has_perm(VOIR_CAMPAGNES) or user.has_perm(VOIR_TITRES)):
+        raise Http404
+    return get_object_or_404(Bordereau, pk=pk)
+
+
+def _get_titre_for_user(user, pk) -> TitreDeRecettes:
+    if not user.has_perm(VOIR_TITRES):
+        raise Http404
+    return get_object_or_404(
+        TitreDeRecettes.objects.select_related("bordereau", "corrige", "commune", "etablissement"),
+        pk=pk,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Bordereau exports (B7) and the PDF job
+# ---------------------------------------------------------------------------------------------
+
+
+def _titres_du_bordereau(bordereau):
+    return exports.titres_pour_export(TitreDeRecettes.objects.filter(bordereau=bordereau))
+
+
+def _nom(bordereau: Bordereau, extension: str) -> str:
+    return f"bordereau-{bordereau.exercice}-{bordereau.numero:04d}.{extension}"
+
+
+@login_required
+@require_GET
+def bordereau_zip(request, pk):
+    bordereau = _get_bordereau_for_user(request.user, pk)
+    # Closed by FileResponse once sent (not a context manager: the response outlives this).
+    fichier = tempfile.SpooledTemporaryFile(max_size=20 * 1024 * 1024)  # noqa: SIM115
+    exports.ecrire_zip(_titres_du_bordereau(bordereau), fichier)
+    fichier.seek(0)
+    return FileResponse(
+        fichier, as_attachment=True, filename=_nom(bordereau, "zip"), content_type="application/zip"
+    )
+
+
+@login_required
+@require_GET
+def bordereau_csv(request, pk):
+    bordereau = _get_bordereau_for_user(request.user, pk)
+    reponse = HttpResponse(
+        exports.csv_bordereau(_titres_du_bordereau(bordereau)),
+        content_type="text/csv; charset=utf-8",
+    )
+    reponse["Content-Disposition"] = f'attachment; filename="{_nom(bordereau, "csv")}"'
+    return reponse
+
+
+@login_required
+@require_GET
+def bordereau_xlsx(request, pk):
+    bordereau = _get_bordereau_for_user(request.user, pk)
+    return FileResponse(
+        io.BytesIO(exports.xlsx_bordereau(_titres_du_bordereau(bordereau))),
+        as_attachment=True,
+        filename=_nom(bordereau, "xlsx"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@login_required
+@permission_required(EMETTRE, raise_exception=True)
+@require_POST
+def bordereau_relancer(request, pk):
+    """Start the background rendering again (worker stopped, failure)."""
+    bordereau = _get_bordereau_for_user(request.user, pk)
+    planifier_rendu(bordereau.pk, relancer(bordereau))
+    messages.success(request, "La production des PDF manquants est relancée.")
+    return redirect(request.POST.get("suivant") or reverse("tarification:campagnes"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Titres
+# ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required(VOIR_TITRES, raise_exception=True)
+@require_GET
+def titres_liste(request):
+    filtre = TitreFilter(request.GET, queryset=TitreDeRecettes.objects.emis())
+    qs = filtre.qs
+    export = request.GET.get("export")
+    if export in ("csv", "xlsx"):
+        titres_export = exports.titres_pour_export(qs)
+        if export == "csv":
+            reponse = HttpResponse(
+                exports.csv_bordereau(titres_export), content_type="text/csv; charset=utf-8"
+            )
+            reponse["Content-Disposition"] = 'attachment; filename="titres.csv"'
+            return reponse
+        return FileResponse(
+            io.BytesIO(exports.xlsx_bordereau(titres_export)),
+            as_attachment=True,
+            filename="titres.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    table = TitreTable(qs)
+    RequestConfig(request, paginate={"per_page": LIGNES_PAR_PAGE}).configure(table)
+    return render(request, "tarification/titres.html", {"filtre": filtre, "table": table})
+
+
+@login_required
+@permission_required(VOIR_TITRES, raise_exception=True)
+@require_GET
+def titre(request, pk):
+    titre = _get_titre_for_user(request.user, pk)
+    corrections = titre.corrections.emis().order_by("numero")
+    restes = restes_par_ligne(titre) if not titre.est_correction else []
+    reste_du = sum((reste for _, reste in restes), Decimal("0.00")) if restes else None
+    return render(
+        request,
+        "tarification/titre.html",
+        {
+            "titre": titre,
+            "lignes": titre.lignes.order_by("ordre"),
+            "corrections": corrections,
+            "restes": restes,
+            "reste_du": reste_du,
+            "peut_emettre": request.user.has_perm(EMETTRE),
+        },
+    )
+
+
+@login_required
+@permission_required(VOIR_TITRES, raise_exception=True)
+@require_GET
+def titre_pdf(request, pk):
+    """The stored PDF, byte-identical to what was issued (never rendered again)."""
+    titre = _get_titre_for_user(request.user, pk)
+    if not titre.pdf:
+        raise Http404("Le PDF de ce titre est en cours de production.")
+    return FileResponse(
+        titre.pdf.open("rb"),
+        filename=titre.nom_fichier_pdf(),
+        content_type="application/pdf",
+    )
+
+
+def _page_formulaire(request, titre_page, form, *, titre=None, formset=None, aide="", bouton):
+    return render(
+        request,
+        "tarification/titre_formulaire.html",
+        {
+            "titre_page": titre_page,
+            "form": form,
+            "formset": formset,
+            "titre": titre,
+            "aide": aide,
+            "bouton": bouton,
+        },
+    )
+
+
+@login_required
+@permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def titre_annuler(request, pk):
+    titre = _get_titre_for_user(request.user, pk)
+    form = AnnulationForm(data=request.POST or None)
+    if form.is_valid():
+        try:
+            annulation = corrections.annuler_titre(
+                titre=titre, motif=form.cleaned_data["motif"], par=request.user
+            )
+        except ValidationError as erreur:
+            form.add_error(None, erreurs(erreur))
+        else:
+            messages.success(request, f"Titre d'annulation n° {annulation.numero} émis.")
+            return redirect("tarification:titre", pk=annulation.pk)
+    return _page_formulaire(
+        request,
+        f"Annuler le titre n° {titre.numero} (exercice {titre.exercice})",
+        form,
+        titre=titre,
+        aide="Un titre d'annulation est émis : il reprend chaque ligne en négatif, se réfère au "
+        "titre d'origine, qui ne change pas (B4).",
+        bouton="Émettre le titre d'annulation",
+    )
+
+
+@login_required
+@permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def titre_reduire(request, pk):
+    titre = _get_titre_for_user(request.user, pk)
+    restes = restes_par_ligne(titre) if not titre.est_correction else []
+    form = ReductionForm(data=request.POST or None, restes=restes)
+    if form.is_valid():
+        try:
+            reduction = corrections.reduire_titre(
+                titre=titre,
+                motif=form.cleaned_data["motif"],
+                lignes=form.cleaned_data["reductions"],
+                par=request.user,
+            )
+        except ValidationError as erreur:
+            form.add_error(None, erreurs(erreur))
+        else:
+            messages.success(request, f"Titre de réduction n° {reduction.numero} émis.")
+            return redirect("tarification:titre", pk=reduction.pk)
+    return _page_formulaire(
+        request,
+        f"Réduire le titre n° {titre.numero} (exercice {titre.exercice})",
+        form,
+        titre=titre,
+        aide="Un titre de réduction est émis, négatif, qui se réfère au titre d'origine (B4).",
+        bouton="Émettre le titre de réduction",
+    )
+
+
+@login_required
+@permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def titre_references(request, pk):
+    titre = _get_titre_for_user(request.user, pk)
+    form = ReferencesOfficiellesForm(
+        data=request.POST or None,
+        initial={
+            "numero_officiel": titre.numero_officiel,
+            "bordereau_officiel": titre.bordereau_officiel,
+        },
+    )
+    if form.is_valid():
+        actes.enregistrer_references_officielles(titre=titre, par=request.user, **form.cleaned_data)
+        messages.success(request, "Références officielles enregistrées.")
+        return redirect("tarification:titre", pk=titre.pk)
+    return _page_formulaire(
+        request,
+        f"Références officielles du titre n° {titre.numero} (exercice {titre.exercice})",
+        form,
+        titre=titre,
+        aide="Les numéros de titre et de bordereau donnés par le logiciel financier (B3). "
+        "Le PDF émis n'est pas modifié.",
+        bouton="Enregistrer",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Other titres: audit (T2), refacturation (art. 2.3.4), frais de sortie (art. 2.4)
+# ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def audit_livraison(request):
+    form = LivraisonAuditForm(data=request.POST or None, files=request.FILES or None)
+    if form.is_valid():
+        try:
+            titre = actes.enregistrer_livraison_audit(par=request.user, **form.cleaned_data)
+        except ValidationError as erreur:
+            form.add_error(None, erreurs(erreur))
+        else:
+            messages.success(
+                request, f"Livraison enregistrée ; titre d'audit n° {titre.numero} émis."
+            )
+            return redirect("tarification:titre", pk=titre.pk)
+    return _page_formulaire(
+        request,
+        "Livraison d'un rapport d'audit",
+        form,
+        aide="L'audit du socle annexe se facture à la livraison du rapport, au barème et à la "
+        "population en vigueur ce jour-là (T2). Le titre est émis dès l'enregistrement.",
+        bouton="Enregistrer la livraison et émettre le titre",
+    )
+
+
+@login_required
+@permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def refacturation(request):
+    form = RefacturationForm(data=request.POST or None, files=request.FILES or None)
+    if form.is_valid():
+        try:
+            titre = actes.emettre_refacturation(par=request.user, **form.cleaned_data)
+        except ValidationError as erreur:
+            form.add_error(None, erreurs(erreur))
+        else:
+            messages.success(request, f"Titre de refacturation n° {titre.numero} émis.")
+            return redirect("tarification:titre", pk=titre.pk)
+    return _page_formulaire(
+        request,
+        "Refacturation d'un achat en mandat",
+        form,
+        aide="Art. 2.3.4 : l'agglomération a acheté pour le membre et payé le fournisseur. "
+        "La facture acquittée (PDF) est jointe au titre.",
+        bouton="Émettre le titre",
+    )
+
+
+@login_required
+@permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def frais_sortie(request):
+    form = FraisSortieForm(data=request.POST or None)
+    formset = LignesFraisFormSet(data=request.POST or None, prefix="frais")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        frais = [
+            actes.FraisDeSortie(f["libelle"], f["montant"], f["detail"])
+            for f in formset.cleaned_data
+            if f.get("libelle")
+        ]
+        if not frais:
+            form.add_error(None, "Indiquez au moins un frais de sortie.")
+        else:
+            try:
+                titre = actes.emettre_frais_de_sortie(
+                    adhesion=form.cleaned_data["adhesion"], frais=frais, par=request.user
+                )
+            except ValidationError as erreur:
+                form.add_error(None, erreurs(erreur))
+            else:
+                messages.success(request, f"Titre de frais de sortie n° {titre.numero} émis.")
+                return redirect("tarification:titre", pk=titre.pk)
+    return _page_formulaire(
+        request,
+        "Frais de sortie après une résiliation",
+        form,
+        formset=formset,
+        aide="Art. 2.4 : contrats repris ou remboursés, pénalités, à la charge du membre qui "
+        "quitte le service commun.",
+        bouton="Émettre le titre",
+    )

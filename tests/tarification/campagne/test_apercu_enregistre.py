@@ -1,0 +1,487 @@
+"""B2 at scale — the campaign preview is computed on demand and stored (ApercuCampagne,
+ApercuMembre); the preview page reads the stored rows, paginated and filtered in the
+database, never computes, and answers in a number of queries that does not depend on the
+number of members. Issuing still checks the stored signature against a fresh preview."""
+
+import re
+import threading
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from membres.models import Commune
+from tarification.campagne import actes as actes_campagne
+from tarification.campagne import apercu as module_apercu
+from tarification.campagne.apercu_enregistre import enregistrer_apercu, oublier_apercu
+from tarification.models import ApercuCampagne, ApercuMembre, Campagne, TitreDeRecettes
+from tarification.textes import texte_base
+
+D = Decimal
+pytestmark = pytest.mark.django_db
+
+URL_APERCU = reverse("tarification:campagne_apercu")
+URL_CALCULER = reverse("tarification:campagne_apercu_calculer")
+URL_EMETTRE = reverse("tarification:campagne_emettre")
+URL_CAMPAGNES = reverse("tarification:campagnes")
+CAMPAGNE = {"annee": 2025, "exercice": 2026}
+
+
+@pytest.fixture
+def membres_varies(membre, commune_factory, adhesion_factory):
+    """One member per case of the preview: to bill, to bill with warnings, audit only
+    (nothing in the campaign), review missing (blocked), population missing (blocked)."""
+    cas = {
+        "allaire": membre(nom="Allaire", code_insee="56001"),
+        "bains": membre(nom="Bains-sur-Oust", siret="", code_service_chorus="", adresse=""),
+        "fougerets": membre(nom="Les Fougerêts", formule="audit", population=800),
+        "plesse": membre(nom="Plessé", service_informatique=True),
+    }
+    bruc = commune_factory(nom="Bruc-sur-Aff")
+    adhesion_factory(bruc, formule="groupement", date_effet=date(2024, 1, 1))
+    cas["bruc"] = bruc
+    commune_factory(nom="Non membre")
+    return cas
+
+
+def _membres(membre, nombre, debut=0):
+    return [membre(nom=f"Commune {i:03d}") for i in range(debut, debut + nombre)]
+
+
+def _interdire_le_calcul(monkeypatch):
+    def calcul_interdit(**kwargs):
+        raise AssertionError("la page ne doit pas calculer l'aperçu")
+
+    monkeypatch.setattr(module_apercu, "apercu", calcul_interdit)
+
+
+def _signature_du_formulaire(page: str) -> str:
+    return re.search(r'name="signature" value="([0-9a-f]{64})"', page).group(1)
+
+
+# --- Storing ---------------------------------------------------------------------------------
+
+
+def test_B2_l_apercu_enregistre_reprend_l_apercu_calcule(membres_varies, responsable_financier):
+    enregistre = enregistrer_apercu(annee=2025, exercice=2026, par=responsable_financier)
+    calcule = module_apercu.apercu(annee=2025, exercice=2026)
+
+    assert enregistre.signature == calcule.signature
+    assert enregistre.calcule_par == responsable_financier
+    assert enregistre.annee_terminee is True
+    assert (
+        enregistre.nb_membres,
+        enregistre.nb_a_emettre,
+        enregistre.nb_bloques,
+        enregistre.nb_rien,
+        enregistre.nb_avertissements,
+    ) == (5, 2, 2, 1, 1)
+    enregistre.refresh_from_db()
+    assert enregistre.total == calcule.total == D("5532.50") * 2
+
+    lignes = {m.commune_id: m for m in enregistre.membres.all()}
+    assert set(lignes) == {m.commune.pk for m in calcule.membres}
+    for membre in calcule.membres:
+        ligne = lignes[membre.commune.pk]
+        assert (ligne.nom, ligne.code_insee) == (membre.commune.nom, membre.commune.code_insee)
+        assert ligne.statut == membre.statut
+        assert ligne.total == membre.total
+        assert ligne.formules == membre.formules
+        assert ligne.lignes == [
+            {
+                "code": lg.code,
+                "libelle": lg.libelle,
+                "base": texte_base(lg.base),
+                "montant": str(lg.montant),
+            }
+            for lg in membre.lignes
+        ]
+        assert ligne.liste_anomalies == membre.anomalies
+        assert ligne.liste_avertissements == membre.avertissements
+        assert ligne.motif == membre.motif
+
+    allaire = lignes[membres_varies["allaire"].pk]
+    assert allaire.lignes[0]["montant"] == "5532.50"
+    assert "art. 7.1 — population municipale 2\u00a0355 hab." in allaire.lignes[0]["base"]
+    assert lignes[membres_varies["plesse"].pk].total is None  # blocked
+    assert lignes[membres_varies["bruc"].pk].statut == ApercuMembre.Statut.BLOQUE
+    assert "SIRET manquant" in lignes[membres_varies["bains"].pk].avertissements
+
+
+def test_B4_l_apercu_enregistre_garde_ce_qui_est_deja_facture(emetteur, membre):
+    commune = membre(nom="Allaire")
+    emise = actes_campagne.emettre_campagne(annee=2025, par=None, date_emission=date(2026, 2, 10))
+    enregistrer_apercu(annee=2025, exercice=2026, par=None)
+    ligne = ApercuMembre.objects.get(commune=commune)
+    numero = emise.bordereau.titres.get().numero
+    assert ligne.statut == ApercuMembre.Statut.RIEN and ligne.lignes == []
+    assert len(ligne.liste_deja_facturees) == 1
+    assert ligne.liste_deja_facturees[0].endswith(
+        f"déjà facturé par le titre n° {numero} (exercice 2026) du 10/02/2026"
+    )
+    assert ligne.motif == "Déjà facturé : " + ligne.liste_deja_facturees[0]
+
+
+def test_B2_recalculer_remplace_l_apercu_enregistre(membre, responsable_financier, agent_dsi):
+    _membres(membre, 2)
+    premier = enregistrer_apercu(annee=2025, exercice=2026, par=responsable_financier)
+    anciennes = set(premier.membres.values_list("pk", flat=True))
+    _membres(membre, 3, debut=2)
+    second = enregistrer_apercu(annee=2025, exercice=2026, par=agent_dsi)
+
+    assert ApercuCampagne.objects.count() == 1
+    second.refresh_from_db()
+    assert second.pk == premier.pk and second.calcule_par == agent_dsi
+    assert second.calcule_le >= premier.calcule_le
+    assert second.nb_membres == 5 and second.signature != premier.signature
+    assert ApercuMembre.objects.count() == 5
+    assert not ApercuMembre.objects.filter(pk__in=anciennes).exists()
+    # Another exercice is another preview.
+    enregistrer_apercu(annee=2024, exercice=2025, par=None)
+    assert ApercuCampagne.objects.count() == 2 and ApercuMembre.objects.count() == 10
+
+
+def test_B2_enregistrer_en_un_nombre_de_requetes_constant(membre, responsable_financier):
+    _membres(membre, 3)
+    enregistrer_apercu(annee=2025, exercice=2026, par=responsable_financier)  # one to replace
+    with CaptureQueriesContext(connection) as petit:
+        enregistrer_apercu(annee=2025, exercice=2026, par=responsable_financier)
+    _membres(membre, 27, debut=3)
+    with CaptureQueriesContext(connection) as grand:
+        apercu = enregistrer_apercu(annee=2025, exercice=2026, par=responsable_financier)
+    assert apercu.nb_membres == 30 and ApercuMembre.objects.count() == 30
+    assert len(grand) == len(petit)
+    # The members' rows: one DELETE of the old ones, one COPY of the new ones (PostgreSQL; an
+    # INSERT by batch of 500 on SQLite).
+    ecritures = [q["sql"].split()[0] for q in grand if "tarification_apercumembre" in q["sql"]]
+    assert ecritures == ["DELETE", "COPY" if connection.vendor == "postgresql" else "INSERT"]
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_B2_calculs_concurrents_du_meme_apercu(bareme_article_7, membre):
+    """Four finance officers compute the same preview at the same moment: no error (the
+    summary row is created once, the others wait for its lock), one preview, no member
+    twice."""
+    _membres(membre, 5)
+    depart = threading.Barrier(4)
+    erreurs = []
+
+    def calculer():
+        try:
+            depart.wait()
+            enregistrer_apercu(annee=2025, exercice=2026, par=None)
+        except Exception as erreur:  # noqa: BLE001 — reported below
+            erreurs.append(erreur)
+        finally:
+            connection.close()
+
+    fils = [threading.Thread(target=calculer) for _ in range(4)]
+    for fil in fils:
+        fil.start()
+    for fil in fils:
+        fil.join(timeout=120)
+    assert not erreurs, erreurs
+    apercu = ApercuCampagne.objects.get()
+    assert apercu.nb_membres == 5
+    assert sorted(apercu.membres.values_list("nom", flat=True)) == [
+        f"Commune {i:03d}" for i in range(5)
+    ]
+
+
+def test_B2_supprimer_une_commune_supprime_sa_ligne_d_apercu(membre):
+    enregistrer_apercu(annee=2025, exercice=2026, par=None)
+    commune = Commune.objects.create(code_insee="35999", nom="Fusionnée", departement="35")
+    apercu = ApercuCampagne.objects.get()
+    ApercuMembre.objects.create(
+        apercu=apercu, commune=commune, nom=commune.nom, code_insee="35999", statut="rien"
+    )
+    commune.delete()  # a disposable snapshot never blocks the back office
+    assert not ApercuMembre.objects.filter(nom="Fusionnée").exists()
+
+
+def test_les_statuts_enregistres_sont_ceux_de_l_apercu():
+    assert ApercuMembre.Statut.choices == module_apercu.STATUTS
+
+
+# --- The page --------------------------------------------------------------------------------
+
+
+def test_B2_page_sans_apercu_enregistre_propose_de_le_calculer(
+    client, responsable_financier, membre, monkeypatch
+):
+    membre(nom="Allaire")
+    _interdire_le_calcul(monkeypatch)
+    client.force_login(responsable_financier)
+    page = client.get(URL_APERCU, CAMPAGNE).content.decode()
+    assert "Campagne 2025 — exercice 2026 : aperçu" in page
+    assert "Aucun aperçu n'est enregistré" in page
+    assert "Calculer l'aperçu" in page
+    assert f'action="{URL_CALCULER}"' in page
+    assert "Allaire" not in page and "Émettre les titres" not in page
+
+
+def test_B2_calculer_puis_voir_l_apercu_enregistre(
+    client, responsable_financier, emetteur, membres_varies
+):
+    responsable_financier.first_name, responsable_financier.last_name = "Dominique", "Caron"
+    responsable_financier.save()
+    client.force_login(responsable_financier)
+    reponse = client.post(URL_CALCULER, CAMPAGNE)
+    assert reponse.status_code == 302
+    assert reponse["Location"] == f"{URL_APERCU}?annee=2025&exercice=2026"
+    page = client.get(reponse["Location"]).content.decode()
+    assert re.search(r"Aperçu calculé en \d+,\d s : 5 membres, dont 2 titres à émettre\.", page), (
+        page
+    )
+    apercu = ApercuCampagne.objects.get()
+    quand = timezone.localtime(apercu.calcule_le).strftime("%d/%m/%Y à %H:%M")
+    assert f"Aperçu calculé le {quand} par Dominique Caron" in page
+    assert "Recalculer l'aperçu" in page
+    assert "Les données ont pu changer depuis ; l'émission vérifie que rien n'a changé" in page
+    for texte in [
+        "11\u00a0065,00\u00a0€",  # the summary's total
+        "5\u00a0532,50\u00a0€",
+        "art. 7.1 — population municipale 2\u00a0355 hab.",
+        "SIRET manquant (Chorus Pro)",
+        "Population manquante",
+        "l&#x27;audit se facture à la livraison du rapport",
+        "Émettre les titres",
+    ]:
+        assert texte in page, texte
+    assert _signature_du_formulaire(page) == apercu.signature
+
+
+def test_B2_la_page_lit_l_apercu_enregistre_sans_le_recalculer(
+    client, responsable_financier, emetteur, membre, monkeypatch
+):
+    membre(nom="Allaire")
+    client.force_login(responsable_financier)
+    client.post(URL_CALCULER, CAMPAGNE)
+    membre(nom="Rieux")  # the data change after the preview was stored
+    with monkeypatch.context() as m:
+        _interdire_le_calcul(m)
+        page = client.get(URL_APERCU, CAMPAGNE).content.decode()
+    assert "Allaire" in page and "Rieux" not in page
+    assert "1 titre</p>" in page
+
+    # Issuing from the stale preview is refused, and the page says what to do.
+    reponse = client.post(
+        URL_EMETTRE,
+        {**CAMPAGNE, "signature": _signature_du_formulaire(page), "confirme": "on"},
+        follow=True,
+    )
+    contenu = reponse.content.decode()
+    assert "Les données ont changé depuis l&#x27;aperçu" in contenu
+    assert "Recalculez l&#x27;aperçu" in contenu
+    assert not TitreDeRecettes.objects.exists()
+
+    # Recomputed, it shows the new member and can be issued; then it is forgotten.
+    page = client.post(URL_CALCULER, CAMPAGNE, follow=True).content.decode()
+    assert "Rieux" in page and "2 titres</p>" in page
+    reponse = client.post(
+        URL_EMETTRE, {**CAMPAGNE, "signature": _signature_du_formulaire(page), "confirme": "on"}
+    )
+    assert reponse["Location"] == f"{URL_APERCU}?annee=2025&exercice=2026"
+    assert TitreDeRecettes.objects.count() == 2
+    assert not ApercuCampagne.objects.exists()
+    page = client.get(URL_APERCU, CAMPAGNE).content.decode()
+    assert "Calculer l'aperçu" in page and "Émettre les titres" not in page
+    url_campagne = reverse("tarification:campagne", args=[Campagne.objects.get().pk])
+    assert "Campagne émise" in page and f'href="{url_campagne}"' in page
+
+
+def test_B2_page_apercu_nombre_de_requetes_constant(
+    client, responsable_financier, emetteur, membre, django_assert_num_queries
+):
+    _membres(membre, 3)
+    client.force_login(responsable_financier)
+    client.post(URL_CALCULER, CAMPAGNE)
+    requetes = {}
+    for nom, parametres in [
+        ("tout", CAMPAGNE),
+        ("statut", {**CAMPAGNE, "statut": "a_emettre"}),
+        ("nom", {**CAMPAGNE, "nom": "commune 00"}),
+    ]:
+        with CaptureQueriesContext(connection) as peu:
+            assert client.get(URL_APERCU, parametres).status_code == 200
+        requetes[nom] = len(peu)  # read now: the next request resets Django's query log
+    assert requetes["tout"] <= 8
+
+    _membres(membre, 27, debut=3)
+    client.post(URL_CALCULER, CAMPAGNE)
+    with django_assert_num_queries(requetes["tout"]):
+        page = client.get(URL_APERCU, CAMPAGNE).content.decode()
+    assert page.count('class="etiquette etiquette--ok"') == 30
+    with django_assert_num_queries(requetes["statut"]):
+        client.get(URL_APERCU, {**CAMPAGNE, "statut": "a_emettre"})
+    with django_assert_num_queries(requetes["nom"]):
+        page = client.get(URL_APERCU, {**CAMPAGNE, "nom": "commune 00"}).content.decode()
+    assert page.count('class="etiquette etiquette--ok"') == 10  # Commune 000 … 009
+
+
+@pytest.fixture
+def apercu_de_150(db):
+    """A stored preview of 150 members written directly (the page only reads it): every
+    third member blocked, the others to bill."""
+    communes = Commune.objects.bulk_create(
+        Commune(code_insee=f"{35000 + i:05d}", nom=f"Membre {i:03d}", departement="35")
+        for i in range(150)
+    )
+    apercu = ApercuCampagne.objects.create(
+        **CAMPAGNE,
+        calcule_le=timezone.now(),
+        signature="0" * 64,
+        annee_terminee=True,
+        nb_membres=150,
+        nb_a_emettre=100,
+        nb_bloques=50,
+        nb_rien=0,
+        nb_avertissements=0,
+        total=D("100000.00"),
+    )
+    ApercuMembre.objects.bulk_create(
+        ApercuMembre(
+            apercu=apercu,
+            commune=commune,
+            nom=commune.nom,
+            code_insee=commune.code_insee,
+            statut="bloque" if i % 3 == 0 else "a_emettre",
+            total=None if i % 3 == 0 else D("1000.00"),
+            lignes=[]
+            if i % 3 == 0
+            else [
+                {
+                    "code": "socle_complet",
+                    "libelle": "Socle",
+                    "base": "art. 7.1",
+                    "montant": "1000.00",
+                }
+            ],
+            anomalies="Population manquante" if i % 3 == 0 else "",
+            motif="Facturation bloquée" if i % 3 == 0 else "",
+        )
+        # Inserted in reverse order: the page sorts by name, not by insertion.
+        for i, commune in reversed(list(enumerate(communes)))
+    )
+    return apercu
+
+
+def _noms(page: str) -> list[str]:
+    return re.findall(r"<td >(Membre \d{3})</td>", page)
+
+
+def test_B2_page_apercu_paginee_par_50_dans_l_ordre_des_noms(
+    client, responsable_financier, apercu_de_150
+):
+    client.force_login(responsable_financier)
+    with CaptureQueriesContext(connection) as requetes:
+        page = client.get(URL_APERCU, CAMPAGNE).content.decode()
+    assert _noms(page) == [f"Membre {i:03d}" for i in range(50)]
+    lecture = [q["sql"] for q in requetes if 'FROM "tarification_apercumembre"' in q["sql"]]
+    assert len(lecture) == 2  # COUNT, then one page of rows
+    assert "LIMIT 50" in lecture[1]
+    page_2 = client.get(URL_APERCU, {**CAMPAGNE, "page": 2}).content.decode()
+    assert _noms(page_2) == [f"Membre {i:03d}" for i in range(50, 100)]
+    # The summary comes from the stored row, not from the page shown.
+    assert "100 titres</p>" in page_2 and "100\u00a0000,00\u00a0€" in page_2
+
+
+def test_B2_filtres_de_la_page_appliques_en_base(client, responsable_financier, apercu_de_150):
+    client.force_login(responsable_financier)
+    with CaptureQueriesContext(connection) as requetes:
+        page = client.get(URL_APERCU, {**CAMPAGNE, "statut": "bloque"}).content.decode()
+    assert _noms(page) == [f"Membre {i:03d}" for i in range(0, 150, 3)]
+    lignes = [q["sql"] for q in requetes if 'FROM "tarification_apercumembre"' in q["sql"]]
+    assert all("bloque" in sql for sql in lignes)
+    assert "Émettre les titres" in page  # a status filter keeps the confirmation, as before
+
+    page = client.get(URL_APERCU, {**CAMPAGNE, "nom": "MEMBRE 12"}).content.decode()
+    assert _noms(page) == [f"Membre {i}" for i in range(120, 130)]
+    assert "Émettre les titres" not in page
+    assert "Retirez le filtre sur le membre pour émettre la campagne entière." in page
+
+    page = client.get(
+        URL_APERCU, {**CAMPAGNE, "nom": "membre 1", "statut": "a_emettre"}
+    ).content.decode()
+    assert _noms(page) == [f"Membre {i}" for i in range(100, 150) if i % 3]
+
+
+def test_B2_page_apercu_triee_par_total(client, responsable_financier, apercu_de_150):
+    ApercuMembre.objects.filter(nom="Membre 149").update(total=D("9.99"))
+    client.force_login(responsable_financier)
+    page = client.get(URL_APERCU, {**CAMPAGNE, "sort": "total"}).content.decode()
+    assert _noms(page)[0] == "Membre 149"
+
+
+# --- Rights and bad input --------------------------------------------------------------------
+
+
+def test_calculer_l_apercu_reserve(client, secretaire_a, membre):
+    membre()
+    reponse = client.post(URL_CALCULER, CAMPAGNE)
+    assert reponse.status_code == 302 and reponse["Location"].startswith(reverse("login"))
+    assert client.get(URL_APERCU, CAMPAGNE).status_code == 302
+    client.force_login(secretaire_a)
+    assert client.post(URL_CALCULER, CAMPAGNE).status_code == 403
+    assert client.get(URL_APERCU, CAMPAGNE).status_code == 403
+    assert client.get(URL_CALCULER, CAMPAGNE).status_code in (403, 405)
+    assert not ApercuCampagne.objects.exists()
+
+
+def test_calculer_l_apercu_exige_le_jeton_csrf(responsable_financier, membre):
+    membre()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(responsable_financier)
+    assert client.post(URL_CALCULER, CAMPAGNE).status_code == 403
+    assert not ApercuCampagne.objects.exists()
+
+
+def test_lecteur_peut_calculer_sans_pouvoir_emettre(client, django_user_model, membre):
+    from django.contrib.auth.models import Permission
+
+    lecteur = django_user_model.objects.create_user("lecteur", password="x")
+    lecteur.user_permissions.set(Permission.objects.filter(codename="view_campagne"))
+    membre(nom="Allaire")
+    client.force_login(lecteur)
+    page = client.post(URL_CALCULER, CAMPAGNE, follow=True).content.decode()
+    assert "Allaire" in page and "Recalculer l'aperçu" in page
+    assert "Émettre les titres" not in page
+    assert ApercuCampagne.objects.get().calcule_par == lecteur
+
+
+@pytest.mark.parametrize(
+    ("donnees", "message"),
+    [
+        ({"annee": "1999"}, "Année des contributions (N) : Sélectionnez un choix valide."),
+        ({"annee": "deux mille"}, "Année des contributions (N) : Sélectionnez un choix valide."),
+        ({}, "Année des contributions (N) : Ce champ est obligatoire."),
+        (
+            {"annee": "2024", "exercice": "2024"},
+            "Exercice 2024 impossible pour la campagne 2024",
+        ),
+    ],
+)
+def test_calculer_l_apercu_refuse_une_mauvaise_campagne(
+    client, responsable_financier, donnees, message
+):
+    client.force_login(responsable_financier)
+    reponse = client.post(URL_CALCULER, donnees)
+    assert reponse.status_code == 302 and reponse["Location"] == URL_CAMPAGNES
+    page = client.get(URL_CAMPAGNES).content.decode().replace("&#x27;", "'")
+    assert message in page
+    assert not ApercuCampagne.objects.exists()
+
+
+def test_oublier_l_apercu(membre):
+    membre()
+    enregistrer_apercu(annee=2025, exercice=2026, par=None)
+    enregistrer_apercu(annee=2024, exercice=2025, par=None)
+    oublier_apercu(annee=2025, exercice=2026)
+    assert list(ApercuCampagne.objects.values_list("annee", flat=True)) == [2024]
+    assert ApercuMembre.objects.count() == 1

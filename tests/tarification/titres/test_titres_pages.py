@@ -1,0 +1,155 @@
+"""Pages of the other titres: audit delivery (T2), refacturation (art. 2.3.4), frais de sortie
+(art. 2.4), official numbers (B3), restarting the PDF job; who may use them."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from tarification.campagne import actes as actes_campagne
+from tarification.models import Bordereau, TitreDeRecettes
+from tarification.titres import emission
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+pytestmark = pytest.mark.django_db
+
+
+def _hier():
+    return timezone.localdate() - timedelta(days=1)
+
+
+@pytest.mark.parametrize("nom", ["audit_livraison", "refacturation", "frais_sortie"])
+def test_pages_reservees_a_qui_emet(client, secretaire_a, django_user_model, nom):
+    from django.contrib.auth.models import Permission
+
+    url = reverse(f"tarification:{nom}")
+    assert client.get(url).status_code == 302
+    client.force_login(secretaire_a)
+    assert client.get(url).status_code == 403
+    lecteur = django_user_model.objects.create_user("lecteur")
+    lecteur.user_permissions.set(Permission.objects.filter(codename="view_titrederecettes"))
+    client.force_login(lecteur)
+    assert client.post(url).status_code == 403
+
+
+def test_T2_page_livraison_audit(client, agent_dsi, emetteur, membre):
+    annee = timezone.localdate().year
+    commune = membre(formule="audit", date_effet=date(2024, 1, 1))
+    adhesion = commune.adhesions.get()
+    client.force_login(agent_dsi)
+    assert client.get(reverse("tarification:audit_livraison")).status_code == 200
+    reponse = client.post(
+        reverse("tarification:audit_livraison"),
+        {
+            "adhesion": adhesion.pk,
+            "livre_le": _hier().isoformat(),
+            "rapport": SimpleUploadedFile("rapport.pdf", PDF),
+        },
+    )
+    titre = TitreDeRecettes.objects.get(nature="audit")
+    assert reponse["Location"] == reverse("tarification:titre", args=[titre.pk])
+    assert titre.adhesion == adhesion and titre.emis_par == agent_dsi
+    assert titre.date_emission == timezone.localdate() and titre.exercice == annee
+    futur = client.post(
+        reverse("tarification:audit_livraison"),
+        {
+            "adhesion": adhesion.pk,
+            "livre_le": (timezone.localdate() + timedelta(days=3)).isoformat(),
+        },
+    )
+    assert "ne peut être dans le futur" in futur.content.decode()
+
+
+def test_page_refacturation(client, responsable_financier, emetteur, membre):
+    commune = membre()
+    client.force_login(responsable_financier)
+    donnees = {
+        "commune": commune.pk,
+        "objet": "Licences bureautiques",
+        "fournisseur": "Éditeur SA",
+        "numero_facture": "F-1",
+        "date_facture": _hier().isoformat(),
+        "date_paiement": _hier().isoformat(),
+        "montant": "1 234,56",
+    }
+    refus = client.post(
+        reverse("tarification:refacturation"),
+        {**donnees, "facture": SimpleUploadedFile("facture.png", b"\x89PNG\r\n\x1a\n....")},
+    )
+    assert refus.status_code == 200
+    assert "Type de fichier refusé (.png) : formats acceptés PDF." in refus.content.decode()
+    assert not TitreDeRecettes.objects.exists()
+
+    client.post(
+        reverse("tarification:refacturation"),
+        {**donnees, "facture": SimpleUploadedFile("facture.pdf", PDF)},
+    )
+    titre = TitreDeRecettes.objects.get()
+    assert titre.nature == "refacturation" and titre.total == Decimal("1234.56")
+    assert titre.piece_jointe.read() == PDF
+
+
+def test_page_frais_de_sortie(client, responsable_financier, emetteur, membre):
+    commune = membre(adhesion={"resiliation_notifiee_le": date(2025, 3, 10)})
+    client.force_login(responsable_financier)
+    url = reverse("tarification:frais_sortie")
+    base = {
+        "adhesion": commune.adhesions.get().pk,
+        "frais-TOTAL_FORMS": "3",
+        "frais-INITIAL_FORMS": "0",
+        "frais-MIN_NUM_FORMS": "0",
+        "frais-MAX_NUM_FORMS": "10",
+    }
+    incomplet = client.post(url, {**base, "frais-0-libelle": "Pénalité"})
+    assert "Renseignez le libellé, le montant et la base" in incomplet.content.decode()
+    client.post(
+        url,
+        {
+            **base,
+            "frais-0-libelle": "Reprise du contrat",
+            "frais-0-montant": "800,00",
+            "frais-0-detail": "Contrat de maintenance X",
+        },
+    )
+    titre = TitreDeRecettes.objects.get()
+    assert titre.nature == "frais_sortie" and titre.total == Decimal("800.00")
+
+
+def test_B3_page_references_officielles(client, responsable_financier, emetteur, membre):
+    titre = emission.emettre_titre(
+        nature="appel_de_fonds",
+        commune=membre(),
+        objet="Appel de fonds",
+        lignes=[
+            emission.LigneAFacturer("a", "Quote-part", Decimal("10.00"), base_texte="art. 4.2.6")
+        ],
+        par=None,
+    )
+    client.force_login(responsable_financier)
+    client.post(
+        reverse("tarification:titre_references", args=[titre.pk]),
+        {"numero_officiel": "T-2026-77", "bordereau_officiel": "B-9"},
+    )
+    titre.refresh_from_db()
+    assert (titre.numero_officiel, titre.bordereau_officiel) == ("T-2026-77", "B-9")
+    page = client.get(reverse("tarification:titre", args=[titre.pk])).content.decode()
+    assert "T-2026-77" in page
+
+
+def test_relancer_la_production_des_pdf(client, responsable_financier, emetteur, membre):
+    membre()
+    campagne = actes_campagne.emettre_campagne(
+        annee=2025, par=None, date_emission=date(2026, 2, 10)
+    )
+    bordereau = campagne.bordereau  # the worker never ran: no PDF
+    client.force_login(responsable_financier)
+    page = client.get(reverse("tarification:campagne", args=[campagne.pk])).content.decode()
+    assert "Relancer la production des PDF manquants" in page
+    client.post(reverse("tarification:bordereau_relancer", args=[bordereau.pk]))
+    bordereau = Bordereau.objects.get(pk=bordereau.pk)
+    assert (bordereau.pdf_attendus, bordereau.pdf_rendus) == (1, 1)
+    assert bordereau.titres.get().pdf
