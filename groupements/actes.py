@@ -26,7 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from groupements import regles
+from groupements import appels_de_fonds, regles
 from groupements.models import (
     AdhesionGroupement,
     Besoin,
@@ -34,6 +34,7 @@ from groupements.models import (
     PartRepartition,
     PosteBesoin,
     Repartition,
+    verifier_eligibilite,
 )
 from groupements.regles import Etape
 from membres import notifications
@@ -108,7 +109,7 @@ def adherer(
     if etablissement is not None and etablissement.commune_id != commune.pk:
         raise ValidationError(f"{etablissement.nom} n'est pas un établissement de {commune.nom}.")
     regles.verifier_adhesion_ouverte(groupement, le)
-    regles.verifier_eligibilite(commune=commune, jour=le, etablissement=etablissement)
+    verifier_eligibilite(commune=commune, jour=le, etablissement=etablissement)
     deja = AdhesionGroupement.objects.actives().filter(
         groupement=groupement, commune=commune, etablissement=etablissement
     )
@@ -451,7 +452,6 @@ def emettre_appels_de_fonds(*, repartition, par, exercice: int | None = None) ->
     """G6: issue one titre de recettes of nature "appel de fonds" per member with a non-zero
     share (B1: no titre of 0), its debtor being the commune or the établissement member (M7).
     All titres are issued together or none (one transaction)."""
-    from groupements import appels_de_fonds
 
     repartition = _verrouiller_brouillon(repartition)
     if not repartition.est_charge:

@@ -14,13 +14,20 @@ from simple_history.models import HistoricalRecords
 
 from groupements import regles
 from groupements.regles import Etape
-from membres.models import Commune, Etablissement
+from membres.models import Adhesion, Commune, Etablissement
 from outils.dates import ajouter_mois, veille
 from outils.formats import formater_quantite
 
 
 def aujourdhui() -> date:
     return timezone.localdate()
+
+
+def verifier_eligibilite(*, commune: Commune, jour: date, etablissement=None) -> None:
+    """G1 for a member on ``jour``: its commune's formula read (one query), then the rule."""
+    formule = Adhesion.objects.formules_le([commune.pk], jour).get(commune.pk)
+    qui = f"{etablissement.nom} ({commune.nom})" if etablissement else commune.nom
+    regles.verifier_eligibilite(formule=formule, qui=qui, jour=jour)
 
 
 def _atteinte(champ: str, etapes: list[str], nom: str, message: str) -> models.CheckConstraint:
@@ -438,7 +445,7 @@ class AdhesionGroupement(models.Model):
         if self._state.adding and self.commune_id and self.adhere_le:
             if self.groupement_id:
                 regles.verifier_adhesion_ouverte(_groupement_frais(self), self.adhere_le)
-            regles.verifier_eligibilite(
+            verifier_eligibilite(
                 commune=self.commune, jour=self.adhere_le, etablissement=self.etablissement
             )
         if self.retrait_notifie_le and self.groupement_id:
@@ -720,3 +727,18 @@ class PartRepartition(models.Model):
 
     def __str__(self):
         return f"{self.adhesion.nom_membre} : {self.montant} €"
+
+
+def groupements_accessibles(*, commune: Commune, jour: date, etablissement=None) -> list:
+    """For the member portal: the groupements this member may join on ``jour`` — none if its
+    formula does not allow it (G1), else those constituted and not launched (G8) it is not
+    already an active member of. Two queries."""
+    if not regles.est_eligible(Adhesion.objects.formules_le([commune.pk], jour).get(commune.pk)):
+        return []
+    deja = AdhesionGroupement.objects.actives().filter(commune=commune, etablissement=etablissement)
+    return list(
+        Groupement.objects.ouverts()
+        .filter(constitue_le__lte=jour)
+        .exclude(pk__in=deja.values("groupement_id"))
+        .order_by("objet")
+    )

@@ -22,6 +22,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 
 from groupements.repartition import repartir
+from membres.models import Formule
 from outils.formats import formater_euros, formater_nombre
 
 # --- G2 ------------------------------------------------------------------------------------
@@ -32,7 +33,7 @@ COORDONNATEUR_PAR_DEFAUT = "Redon Agglomération"
 # --- G1 ------------------------------------------------------------------------------------
 # "l'ensemble des membres intéressés par un groupement d'achats adhère à cette prestation, à
 # l'exception des membres qui auraient déjà souscrits au socle complet" (4.2).
-FORMULES_ELIGIBLES = ("socle_complet", "groupement", "annexe_complet")
+FORMULES_ELIGIBLES = (Formule.SOCLE_COMPLET, Formule.GROUPEMENT, Formule.ANNEXE_COMPLET)
 
 
 class Etape:
@@ -101,33 +102,16 @@ def est_lance(groupement) -> bool:
 # --- G1 ------------------------------------------------------------------------------------
 
 
-def formules_en_vigueur(commune_ids: Iterable[int], jour: date) -> dict[int, str]:
-    """The formula in force on ``jour`` for each commune (one query; absent = none)."""
-    from membres.models import Adhesion
-
-    adhesions = (
-        Adhesion.objects.filter(commune_id__in=set(commune_ids))
-        .en_vigueur_le(jour)
-        .order_by("commune_id", "date_effet")
-        .values_list("commune_id", "formule")
-    )
-    return dict(adhesions)
-
-
 def est_eligible(formule: str | None) -> bool:
     return formule in FORMULES_ELIGIBLES
 
 
-def verifier_eligibilite(*, commune, jour: date, etablissement=None) -> None:
-    """G1: only a member with the groupement formula or the socle complet in force may join.
-
-    An établissement associé is covered by its commune's adhesion (M7)."""
-    from membres.models import Formule
-
-    formule = formules_en_vigueur([commune.pk], jour).get(commune.pk)
+def verifier_eligibilite(*, formule: str | None, qui: str, jour: date) -> None:
+    """G1: only a member with the groupement formula or the socle complet in force may join
+    (``formule``: the one in force on ``jour``, or None). An établissement associé is covered
+    by its commune's adhesion (M7): its commune's formula is given."""
     if est_eligible(formule):
         return
-    qui = f"{etablissement.nom} ({commune.nom})" if etablissement else commune.nom
     en_vigueur = (
         f"seule la formule « {Formule(formule).label} » est en vigueur"
         if formule
@@ -138,23 +122,6 @@ def verifier_eligibilite(*, commune, jour: date, etablissement=None) -> None:
         f"{en_vigueur}. Il faut le socle complet ou la formule « groupement d'achats » du "
         "socle annexe (art. 4.2 de la convention).",
         code="G1",
-    )
-
-
-def groupements_accessibles(*, commune, jour: date, etablissement=None) -> list:
-    """For the member portal: the groupements this member may join on ``jour`` — none if its
-    formula does not allow it (G1), else those constituted and not launched (G8) it is not
-    already an active member of. Two queries."""
-    from groupements.models import AdhesionGroupement, Groupement
-
-    if not est_eligible(formules_en_vigueur([commune.pk], jour).get(commune.pk)):
-        return []
-    deja = AdhesionGroupement.objects.actives().filter(commune=commune, etablissement=etablissement)
-    return list(
-        Groupement.objects.ouverts()
-        .filter(constitue_le__lte=jour)
-        .exclude(pk__in=deja.values("groupement_id"))
-        .order_by("objet")
     )
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from groupements import actes, exports, regles
 from groupements.forms import EtapeForm, PoidsForm, RepartitionForm
 from groupements.models import AdhesionGroupement, Groupement, Repartition
-from membres.models import Formule
+from membres.models import Adhesion, Formule
 from outils.formats import formater_quantite
 
 
@@ -112,7 +112,7 @@ def tableau_de_bord(request, pk):
     tous = _membres(groupement)
     actifs = [a for a in tous if a.est_active]
     retires = [a for a in tous if not a.est_active]
-    formules = regles.formules_en_vigueur({a.commune_id for a in actifs}, jour)
+    formules = Adhesion.objects.formules_le({a.commune_id for a in actifs}, jour)
     total = sum((a.total_besoins() for a in actifs), Decimal("0.00"))
     lignes = []
     for adhesion in actifs:

@@ -12,6 +12,7 @@ from membres.models import (
     Contact,
     Document,
     Etablissement,
+    Formule,
     Population,
     Rattachement,
     TarifDerogatoire,
@@ -58,8 +59,6 @@ class FormuleFilter(admin.SimpleListFilter):
     parameter_name = "formule"
 
     def lookups(self, request, model_admin):
-        from membres.models import Formule
-
         return [*Formule.choices, ("aucune", "aucune adhésion en vigueur")]
 
     def queryset(self, request, queryset):
@@ -204,8 +203,6 @@ class CommuneAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="formule en vigueur", ordering="formule_courante")
     def formule_affichee(self, obj):
-        from membres.models import Formule
-
         return Formule(obj.formule_courante).label if obj.formule_courante else "—"
 
 

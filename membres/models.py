@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from membres.fichiers import verifier_fichier
 from outils.dates import ajouter_mois, chevauche, veille
 
 siren_validator = RegexValidator(r"^\d{9}$", "Le SIREN compte exactement 9 chiffres.")
@@ -259,6 +260,15 @@ class AdhesionQuerySet(models.QuerySet):
 
     def pour_annee(self, annee: int):
         return self.en_vigueur_pendant(date(annee, 1, 1), date(annee, 12, 31))
+
+    def formules_le(self, commune_ids: Iterable[int], jour: date) -> dict[int, str]:
+        """The formula in force on ``jour`` for each commune (one query; absent = none)."""
+        return dict(
+            self.filter(commune_id__in=set(commune_ids))
+            .en_vigueur_le(jour)
+            .order_by("commune_id", "date_effet")
+            .values_list("commune_id", "formule")
+        )
 
 
 class Adhesion(models.Model):
@@ -556,7 +566,6 @@ class Document(models.Model):
         return self.titre
 
     def clean(self):
-        from membres.fichiers import verifier_fichier
 
         if self.adhesion_id and self.commune_id and self.adhesion.commune_id != self.commune_id:
             raise ValidationError({"adhesion": "Cette adhésion n'est pas celle de cette commune."})

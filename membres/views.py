@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
-from membres.models import Document
+from membres.models import Commune, Document
 
 
 def accueil(request):
@@ -11,7 +11,6 @@ def accueil(request):
 
 def communes_de(user):
     """The communes a user may see: all for DSI staff, its own for a member's user."""
-    from membres.models import Commune
 
     if user.is_staff:
         return Commune.objects.all()

@@ -21,9 +21,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from membres.models import Adhesion, Commune
+from pilotage import graphiques as module_graphiques
 from pilotage.bilan import BilanAnnuel, bilan_annuel
 from pilotage.cible import MONTANT_ETP, PALIERS_ETP
-from pilotage import graphiques as module_graphiques
 from pilotage.pdf import rendre_bilan
 from pilotage.xlsx import classeur_bilan
 

@@ -13,12 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from groupements import regles
 from groupements.actes import adherer, declarer_besoins, demander_retrait
-from groupements.models import AdhesionGroupement, Groupement
+from groupements.models import AdhesionGroupement, Groupement, verifier_eligibilite
 from membres.models import Adhesion, Commune, Contact, Document, Etablissement
 from missions.dotations import bilan_niveau1
 from missions.models import Intervention, Mission
+from missions.pdf import rendre_lettre_mission
 from portail import actes
 from portail.forms import (
     AdhererForm,
@@ -287,7 +287,6 @@ def _get_mission_for_user(commune, pk):
 @portail
 def lettre_mission(request, commune, pk):
     # WeasyPrint takes about half a second to import: only when a lettre is asked for.
-    from missions.pdf import rendre_lettre_mission
 
     mission = _get_mission_for_user(commune, pk)
     reponse = HttpResponse(rendre_lettre_mission(mission), content_type="application/pdf")
@@ -337,7 +336,7 @@ def groupements(request, commune):
     ]
     eligibilite = None
     try:
-        regles.verifier_eligibilite(commune=commune, jour=aujourdhui)
+        verifier_eligibilite(commune=commune, jour=aujourdhui)
     except ValidationError as exc:
         eligibilite = " ".join(exc.messages)
     return _page(
@@ -364,7 +363,7 @@ def groupement(request, commune, pk):
     eligibilite = None
     if peut_adherer:
         try:
-            regles.verifier_eligibilite(commune=commune, jour=timezone.localdate())
+            verifier_eligibilite(commune=commune, jour=timezone.localdate())
         except ValidationError as exc:
             eligibilite = " ".join(exc.messages)
     etablissements = list(commune.etablissements.order_by("nom"))

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from groupements.models import AdhesionGroupement, Besoin, Groupement
-from groupements.regles import formules_en_vigueur
+from membres.models import Adhesion
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def test_demo_idempotente_et_conforme_aux_regles(demo):
     assert {"Redon", "CCAS de Redon (Redon)", "Pipriac", "Allaire"} <= membres
     # G1: every member had a formula allowing it on the day it joined.
     for adhesion in AdhesionGroupement.objects.all():
-        formule = formules_en_vigueur([adhesion.commune_id], adhesion.adhere_le)[
+        formule = Adhesion.objects.formules_le([adhesion.commune_id], adhesion.adhere_le)[
             adhesion.commune_id
         ]
         assert formule in ("socle_complet", "groupement", "annexe_complet")

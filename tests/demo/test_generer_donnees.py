@@ -12,8 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from demo import synthetique
-from groupements import regles
-from groupements.models import AdhesionGroupement, Besoin
+from groupements.models import AdhesionGroupement, Besoin, verifier_eligibilite
 from membres.models import Adhesion, Commune, Formule, Population, TarifDerogatoire
 from missions.models import Intervention
 from tarification.contribution import contributions
@@ -45,7 +44,7 @@ def test_every_generated_record_passes_full_clean(donnees):
         intervention.full_clean()  # mission signed, within its dates, ≤ 2 half-days per agent
     for membre in AdhesionGroupement.objects.select_related("commune", "groupement"):
         membre.full_clean()
-        regles.verifier_eligibilite(commune=membre.commune, jour=membre.adhere_le)  # G1
+        verifier_eligibilite(commune=membre.commune, jour=membre.adhere_le)  # G1
     for besoin in Besoin.objects.select_related("adhesion__groupement", "poste"):
         besoin.full_clean()
 

@@ -7,8 +7,15 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from groupements import actes, regles
-from groupements.models import AdhesionGroupement, Besoin, Groupement, Marche, PosteBesoin
-from membres.models import Etablissement
+from groupements.models import (
+    AdhesionGroupement,
+    Besoin,
+    Groupement,
+    Marche,
+    PosteBesoin,
+    groupements_accessibles,
+)
+from membres.models import Adhesion, Etablissement
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -104,7 +111,7 @@ def test_G1_une_commune_n_adhere_qu_une_fois(groupement_factory, membre_eligible
 def test_G1_formules_en_vigueur_en_une_requete(membre_eligible, django_assert_num_queries):
     communes = [membre_eligible(formule=f) for f in ["groupement", "audit", "socle_complet"]]
     with django_assert_num_queries(1):
-        formules = regles.formules_en_vigueur([c.pk for c in communes], date(2025, 1, 1))
+        formules = Adhesion.objects.formules_le([c.pk for c in communes], date(2025, 1, 1))
     assert [formules.get(c.pk) for c in communes] == ["groupement", "audit", "socle_complet"]
     assert [regles.est_eligible(formules.get(c.pk)) for c in communes] == [True, False, True]
 
@@ -674,10 +681,10 @@ def test_G1_G8_groupements_accessibles_pour_le_portail(
     commune = membre_eligible(nom="Fégréac", formule="annexe_complet")
     agir.adherer(autre, commune)
     with django_assert_num_queries(2):
-        accessibles = regles.groupements_accessibles(commune=commune, jour=date(2025, 4, 1))
+        accessibles = groupements_accessibles(commune=commune, jour=date(2025, 4, 1))
     assert accessibles == [ouvert]  # not the launched one, nor one it already belongs to
     audit = membre_eligible(nom="Les Fougerêts", formule="audit")
-    assert regles.groupements_accessibles(commune=audit, jour=date(2025, 4, 1)) == []
+    assert groupements_accessibles(commune=audit, jour=date(2025, 4, 1)) == []
 
 
 def test_G5_G8_ce_que_le_portail_peut_proposer(

@@ -1,0 +1,38 @@
+"""The billing models, by story (Django finds them here): the issuer, the grid, the titres and
+their series, the campaign's stored preview and issue requests."""
+
+from tarification.models.bareme import LigneBareme, VersionBareme, VersionBaremeQuerySet
+from tarification.models.campagne import ApercuCampagne, ApercuMembre, DemandeEmission
+from tarification.models.emetteur import Emetteur
+from tarification.models.titres import (
+    Bordereau,
+    Campagne,
+    Compteur,
+    LigneTitre,
+    LigneTitreQuerySet,
+    TitreDeRecettes,
+    TitreImmuable,
+    TitreQuerySet,
+    chemin_piece_jointe,
+    chemin_titre_pdf,
+)
+
+__all__ = [
+    "ApercuCampagne",
+    "ApercuMembre",
+    "Bordereau",
+    "Campagne",
+    "Compteur",
+    "DemandeEmission",
+    "Emetteur",
+    "LigneBareme",
+    "LigneTitre",
+    "LigneTitreQuerySet",
+    "TitreDeRecettes",
+    "TitreImmuable",
+    "TitreQuerySet",
+    "VersionBareme",
+    "VersionBaremeQuerySet",
+    "chemin_piece_jointe",
+    "chemin_titre_pdf",
+]

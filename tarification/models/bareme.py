@@ -1,0 +1,172 @@
+"""The tariff grid (barème, art. 7) as versioned data."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from outils.dates import chevauche
+from tarification import calcul
+
+
+class VersionBaremeQuerySet(models.QuerySet):
+    def en_vigueur_le(self, jour: date):
+        return self.filter(debut__lte=jour).filter(Q(fin__isnull=True) | Q(fin__gte=jour))
+
+
+class VersionBareme(models.Model):
+    """A version of the grid with its validity period (versions never overlap).
+
+    Year N is priced by the version in force on 1 January N; an audit by the version in force
+    on its report's delivery date (decision in domain.md, "Tariff grid").
+    """
+
+    libelle = models.CharField("libellé", max_length=200)
+    reference = models.CharField(
+        "référence",
+        max_length=250,
+        help_text="Convention, avenant ou délibération qui fixe ce barème.",
+    )
+    debut = models.DateField("en vigueur du")
+    fin = models.DateField("au (inclus)", null=True, blank=True)
+    pool_jours = models.DecimalField(
+        "volume partagé du niveau 1 (jours)", max_digits=6, decimal_places=1, default=Decimal("117")
+    )
+    prix_demi_journee = models.DecimalField(
+        "prix de la demi-journée (€ HT)", max_digits=10, decimal_places=2, default=Decimal("200")
+    )
+    history = HistoricalRecords()
+
+    objects = VersionBaremeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "version du barème"
+        verbose_name_plural = "versions du barème"
+        ordering = ["-debut"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fin__isnull=True) | Q(fin__gte=F("debut")),
+                name="bareme_fin_apres_debut",
+                violation_error_message="La fin de validité ne peut précéder son début.",
+            ),
+            models.CheckConstraint(
+                condition=Q(pool_jours__gte=0) & Q(prix_demi_journee__gte=0),
+                name="bareme_parametres_positifs",
+                violation_error_message="Le volume et le prix de la demi-journée sont positifs.",
+            ),
+            # PostgreSQL also has an exclusion constraint (migration) against overlaps.
+        ]
+
+    def __str__(self):
+        fin = f" au {self.fin:%d/%m/%Y}" if self.fin else ""
+        return f"{self.libelle} (du {self.debut:%d/%m/%Y}{fin})"
+
+    def clean(self):
+        if self.fin and self.debut and self.fin < self.debut:
+            raise ValidationError({"fin": "La fin de validité ne peut précéder son début."})
+        if self.debut:
+            for autre in VersionBareme.objects.exclude(pk=self.pk):
+                if chevauche(self.debut, self.fin, autre.debut, autre.fin):
+                    raise ValidationError(
+                        {"debut": f"Cette période chevauche la version « {autre} »."}
+                    )
+
+    def grille(self, lignes=None) -> calcul.Grille:
+        """This version as the pure calculator's data (pass prefetched lines to save a query)."""
+        lignes = self.lignes.all() if lignes is None else lignes
+        return calcul.Grille(
+            libelle=self.libelle,
+            debut=self.debut,
+            fin=self.fin,
+            pool_jours=self.pool_jours,
+            prix_demi_journee=self.prix_demi_journee,
+            lignes=tuple(ligne.vers_calcul() for ligne in lignes),
+        )
+
+
+class LigneBareme(models.Model):
+    """A row of the grid: one service, one population bracket (bounds exactly as P2)."""
+
+    class Service(models.TextChoices):  # the values are calcul.Service's
+        SOCLE_COMPLET = calcul.Service.SOCLE_COMPLET.value, "socle complet"
+        AUDIT = calcul.Service.AUDIT.value, "audit"
+        GROUPEMENT = calcul.Service.GROUPEMENT.value, "groupement d'achats"
+        NIVEAU1 = calcul.Service.NIVEAU1.value, "dotation niveau 1"
+
+    version = models.ForeignKey(
+        VersionBareme, on_delete=models.CASCADE, related_name="lignes", verbose_name="version"
+    )
+    service = models.CharField("service", max_length=20, choices=Service.choices)
+    tranche = models.CharField("tranche", max_length=100)
+    borne_inf = models.PositiveIntegerField("à partir de (hab.)", null=True, blank=True)
+    inf_incluse = models.BooleanField("borne basse incluse", default=True)
+    borne_sup = models.PositiveIntegerField("jusqu'à (hab.)", null=True, blank=True)
+    sup_incluse = models.BooleanField("borne haute incluse", default=False)
+    part_fixe = models.DecimalField(
+        "part fixe (€ HT)", max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    taux = models.DecimalField(
+        "part variable (€ HT par habitant)", max_digits=8, decimal_places=4, default=Decimal("0")
+    )
+    jours = models.DecimalField(
+        "dotation (jours)", max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    derogation_requise = models.BooleanField(
+        "tarif dérogatoire requis (M6)",
+        default=False,
+        help_text="Le barème ne tarife pas cette tranche : un tarif dérogatoire est nécessaire.",
+    )
+    article = models.CharField("article de la convention", max_length=50)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "ligne du barème"
+        verbose_name_plural = "lignes du barème"
+        ordering = ["version", "service", F("borne_inf").asc(nulls_first=True)]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(part_fixe__gte=0) & Q(taux__gte=0),
+                name="ligne_bareme_montants_positifs",
+                violation_error_message="La part fixe et la part variable sont positives ou nulles.",
+            ),
+            models.CheckConstraint(
+                condition=Q(jours__isnull=True) | Q(jours__gte=0),
+                name="ligne_bareme_jours_positifs",
+                violation_error_message="La dotation en jours est positive ou nulle.",
+            ),
+            models.CheckConstraint(
+                condition=Q(borne_inf__isnull=True)
+                | Q(borne_sup__isnull=True)
+                | Q(borne_sup__gte=F("borne_inf")),
+                name="ligne_bareme_bornes_ordonnees",
+                violation_error_message="La borne haute ne peut être inférieure à la borne basse.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_service_display()} — {self.tranche}"
+
+    def vers_calcul(self) -> calcul.LigneGrille:
+        return calcul.LigneGrille(
+            service=calcul.Service(self.service),
+            tranche=calcul.Tranche(
+                libelle=self.tranche,
+                borne_inf=self.borne_inf,
+                inf_incluse=self.inf_incluse,
+                borne_sup=self.borne_sup,
+                sup_incluse=self.sup_incluse,
+            ),
+            part_fixe=self.part_fixe,
+            taux=self.taux,
+            jours=self.jours,
+            derogation_requise=self.derogation_requise,
+            article=self.article,
+        )
+
+
+# =============================================================================================
+# Titres de recettes (B1–B8): the campaign, gap-free numbering, immutable snapshots
+# =============================================================================================
