@@ -13,7 +13,7 @@ test-pg:
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/servicecommun} scripts/test.sh
 
 lint:
-	scripts/setup.sh && .venv/bin/ruff check . && .venv/bin/ruff format --check .
+	scripts/setup.sh && .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/lint-imports --no-cache
 
 bench:
 	scripts/setup.sh && DEBUG=$${DEBUG:-1} .venv/bin/python manage.py bench && scripts/bench_echelle.sh $(BENCH_ARGS)

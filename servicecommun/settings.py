@@ -1,9 +1,12 @@
 """The one settings module of servicecommun, read from the environment with django-environ.
 
 Every variable is listed, with its default, in `.env.example`. A `.env` file at the project
-root is read when present (the demo setup writes one). Bad values fail loudly at start-up.
+root is read when present (the demo setup writes one); ``ENV_FILE`` names another file, or none
+when empty (the test suite sets it empty: its settings never depend on a developer's `.env`).
+Bad values fail loudly at start-up.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -12,8 +15,9 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    env.read_env(BASE_DIR / ".env", overwrite=False)
+FICHIER_ENV = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if FICHIER_ENV and Path(FICHIER_ENV).is_file():
+    env.read_env(FICHIER_ENV, overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
