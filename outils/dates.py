@@ -19,10 +19,6 @@ def veille(jour: date) -> date:
     return jour - timedelta(days=1)
 
 
-def bornes_annee(annee: int) -> tuple[date, date]:
-    return date(annee, 1, 1), date(annee, 12, 31)
-
-
 def chevauche(debut_a: date, fin_a: date | None, debut_b: date, fin_b: date | None) -> bool:
     """Two inclusive date ranges overlap (an open end is +infinity)."""
     return (fin_b is None or debut_a <= fin_b) and (fin_a is None or debut_b <= fin_a)

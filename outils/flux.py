@@ -1,5 +1,5 @@
 """Reading and writing tens of thousands of rows in a fixed number of statements and a memory
-that does not grow with their number (issue #9: the campaign at 35,000 communes).
+that does not grow with their number (the campaign at 35,000 communes).
 
 Reading: ``lire(queryset)`` streams the rows. On PostgreSQL it is Django's ``iterator()``, a
 server-side cursor fetched 2,000 rows at a time: one statement, however many rows. Elsewhere

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scale benchmark on PostgreSQL (issue 9): N = 31 and N = 35,000 (--rapide: 31 and 2,000).
+# Scale benchmark on PostgreSQL: N = 31 and N = 35,000 (--rapide: 31 and 2,000).
 # Each size gets its own database <BENCH_DATABASE_URL>_<N>, dropped and created again.
 # Figures are printed and written to bench-results/. Extra arguments go to the command.
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rebuild the PDF fonts static/fonts/DejaVuSans*-Latin.ttf from DejaVu Sans 2.37 (issue 9).
+# Rebuild the PDF fonts static/fonts/DejaVuSans*-Latin.ttf from DejaVu Sans 2.37.
 #
 # WeasyPrint subsets every embedded font again for each PDF it writes; with the full DejaVu
 # Sans (700 KB, large kerning and shaping tables) that subsetting was ~80 % of the time of a

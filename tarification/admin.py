@@ -29,28 +29,10 @@ LIGNE_FIELDS = [
 ]
 
 
-# Stored values are calcul.Service's ("socle_complet"…). LigneBareme.Service in models.py builds
-# its choices with the functional API, which reads each pair as (name, value): the model field
-# offers the labels ("socle complet"…) as values and would refuse every stored row. Until the
-# model is fixed (see the report of issue 3), the form offers the right choices and the model's
-# own choice check is skipped for this field.
-SERVICES = [
-    (calcul.Service.SOCLE_COMPLET.value, "socle complet"),
-    (calcul.Service.AUDIT.value, "audit"),
-    (calcul.Service.GROUPEMENT.value, "groupement d'achats"),
-    (calcul.Service.NIVEAU1.value, "dotation niveau 1"),
-]
-
-
 class LigneBaremeForm(forms.ModelForm):
-    service = forms.ChoiceField(label="service", choices=[("", "---------"), *SERVICES])
-
     class Meta:
         model = LigneBareme
         fields = LIGNE_FIELDS
-
-    def _get_validation_exclusions(self):
-        return super()._get_validation_exclusions() | {"service"}  # checked by the form field
 
     def clean(self):
         donnees = super().clean()

@@ -54,6 +54,7 @@ __all__ = [
     "Tranche",
     "TRANCHES_ARTICLE_7",
     "arrondir",
+    "au_centime",
     "calculer_audit",
     "calculer_contribution",
     "deduction_audit_due",
@@ -82,6 +83,11 @@ def _decimal(valeur: object, nom: str) -> Decimal:
     if isinstance(valeur, bool) or not isinstance(valeur, Decimal | int):
         raise TypeError(f"{nom} doit être un Decimal (reçu {type(valeur).__name__}).")
     return Decimal(valeur)
+
+
+def au_centime(montant: object) -> bool:
+    """Un montant en euros et centimes : un ``Decimal`` sans fraction de centime."""
+    return isinstance(montant, Decimal) and montant == montant.quantize(CENT)
 
 
 def arrondir(montant: Decimal) -> Decimal:

@@ -30,17 +30,13 @@ from outils.formats import formater_euros
 from tarification import calcul
 from tarification.contribution import Contribution, parcourir_contributions
 from tarification.deja_facture import est_annulee, lignes_facturees_de_l_annee
+from tarification.models import ApercuMembre
 from tarification.titres.exercices import exercices_campagne
 from tarification.titres.mentions import avertissements_debiteur
 
-A_EMETTRE = "a_emettre"
-BLOQUE = "bloque"
-RIEN = "rien"
-STATUTS = [
-    (A_EMETTRE, "à émettre"),
-    (BLOQUE, "bloqué"),
-    (RIEN, "rien à facturer"),
-]
+# A member's status in the preview: one list, the stored preview's (ApercuMembre.Statut).
+Statut = ApercuMembre.Statut
+A_EMETTRE, BLOQUE, RIEN = Statut.A_EMETTRE, Statut.BLOQUE, Statut.RIEN
 ZERO = Decimal("0.00")
 
 
@@ -80,7 +76,7 @@ class MembreApercu:
         return ", ".join(sorted({a.get_formule_display() for a in self.contribution.adhesions}))
 
     def get_statut_display(self) -> str:
-        return dict(STATUTS)[self.statut]
+        return Statut(self.statut).label
 
 
 @dataclass

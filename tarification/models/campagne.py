@@ -65,7 +65,7 @@ class ApercuMembre(models.Model):
     """
 
     class Statut(models.TextChoices):
-        # The statuses of tarification/campagne.py (STATUTS), same values and labels.
+        # A member's status in the preview (tarification/campagne/apercu.py uses these).
         A_EMETTRE = "a_emettre", "à émettre"
         BLOQUE = "bloque", "bloqué"
         RIEN = "rien", "rien à facturer"

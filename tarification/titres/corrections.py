@@ -148,7 +148,7 @@ def reduire_titre(
         if ligne_id not in par_id:
             raise ValidationError("Cette ligne n'appartient pas au titre, ou ne peut être réduite.")
         ligne, reste = par_id[ligne_id]
-        if not isinstance(reduction, Decimal) or reduction != reduction.quantize(calcul.CENT):
+        if not calcul.au_centime(reduction):
             raise ValidationError("Montant de réduction en euros et centimes attendu.")
         if reduction == 0:
             continue

@@ -292,9 +292,7 @@ def _valider_projet(projet: Projet) -> None:
     if projet.etablissement is not None and projet.etablissement.commune_id != projet.commune.pk:
         raise ValidationError("Cet établissement n'appartient pas à cette commune (M7).")
     for ligne in projet.lignes:
-        if not isinstance(ligne.montant, Decimal) or ligne.montant != ligne.montant.quantize(
-            calcul.CENT
-        ):
+        if not calcul.au_centime(ligne.montant):
             raise ValidationError(f"« {ligne.libelle} » : montant en euros et centimes attendu.")
         if not ligne.texte_base:
             raise ValidationError(

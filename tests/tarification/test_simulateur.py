@@ -1,4 +1,4 @@
-"""The public page "Simulez votre contribution" (issue 3, point 5): no login, a GET form that
+"""The public page "Simulez votre contribution": no login, a GET form that
 works without JavaScript, French formatting, errors tied to their field, constant queries."""
 
 import re

@@ -1,4 +1,4 @@
-"""The finance officer's command `simuler_contribution` (issue 3, point 4): exactly the
+"""The finance officer's command `simuler_contribution`: exactly the
 specified interface, for every formula and bracket boundary (P2), the T5 window, and French
 one-line errors on stderr with a non-zero exit code (checked in a real subprocess)."""
 

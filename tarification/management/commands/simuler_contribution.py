@@ -1,4 +1,4 @@
-"""Simulate a contribution with the grid of the database (issue 3, point 4).
+"""Simulate a contribution with the grid of the database for the finance officer.
 
     python manage.py simuler_contribution --population N
         --formule {socle_complet,audit,groupement,annexe_complet}

@@ -206,7 +206,11 @@ def test_B2_supprimer_une_commune_supprime_sa_ligne_d_apercu(membre):
 
 
 def test_les_statuts_enregistres_sont_ceux_de_l_apercu():
-    assert ApercuMembre.Statut.choices == module_apercu.STATUTS
+    # One list of statuses: what the preview gives is what the stored preview accepts.
+    stockes = dict(ApercuMembre._meta.get_field("statut").choices)
+    for statut in (module_apercu.A_EMETTRE, module_apercu.BLOQUE, module_apercu.RIEN):
+        membre = module_apercu.MembreApercu(commune=None, contribution=None, statut=statut)
+        assert stockes[statut] == membre.get_statut_display()
 
 
 # --- The page --------------------------------------------------------------------------------

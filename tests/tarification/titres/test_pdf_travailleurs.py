@@ -1,4 +1,4 @@
-"""The background PDF job shared by several workers (issue 9): lots claimed with row locks,
+"""The background PDF job shared by several workers: lots claimed with row locks,
 failures isolated per titre, one notification when the bordereau is finished."""
 
 import threading
