@@ -26,33 +26,63 @@ de l'article 7, qui sert de référence aux tests et au chargement initial.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
+from decimal import Decimal
+
+from tarification.calcul.grille import (
+    DE_1500_A_3000,
+    DE_3000_A_8000,
+    MOINS_DE_1500,
+    PLUS_DE_8000,
+    TRANCHES_ARTICLE_7,
+    Grille,
+    LigneGrille,
+    Service,
+    Tranche,
+    grille_article_7,
+    tranche_de,
+    verifier_tranches,
+)
+from tarification.calcul.nombres import (
+    CENT,
+    ZERO,
+    Euros,
+    Fragment,
+    Quantite,
+    Texte,
+    _decimal,
+    arrondir,
+    au_centime,
+)
 
 __all__ = [
     "CENT",
     "DEMI_JOURNEES_PAR_JOUR",
+    "DE_1500_A_3000",
+    "DE_3000_A_8000",
+    "MOINS_DE_1500",
+    "PLUS_DE_8000",
+    "TRANCHES_ARTICLE_7",
+    "ZERO",
     "Anomalie",
     "AuditFacture",
     "Base",
     "Euros",
-    "Fragment",
-    "Quantite",
-    "Texte",
     "Faits",
+    "Fragment",
     "Grille",
     "Ligne",
     "LigneGrille",
     "PopulationRetenue",
+    "Quantite",
     "Resultat",
     "Revue",
     "Service",
     "TarifDerogatoire",
+    "Texte",
     "Tranche",
-    "TRANCHES_ARTICLE_7",
     "arrondir",
     "au_centime",
     "calculer_audit",
@@ -64,298 +94,11 @@ __all__ = [
     "verifier_tranches",
 ]
 
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
-
 # T6 — les missions de niveau 1 se comptent en demi-journées ; la dotation est exprimée en jours.
 DEMI_JOURNEES_PAR_JOUR = 2
 
 # T5 (décision) — délai entre la livraison du rapport d'audit et la date d'effet du socle complet.
 MOIS_FENETRE_T5 = 6
-
-# ---------------------------------------------------------------------------------------------
-# Argent (T9)
-# ---------------------------------------------------------------------------------------------
-
-
-def _decimal(valeur: object, nom: str) -> Decimal:
-    """Convertit un entier en Decimal ; refuse les float (T9 : pas de float dans le calcul)."""
-    if isinstance(valeur, bool) or not isinstance(valeur, Decimal | int):
-        raise TypeError(f"{nom} doit être un Decimal (reçu {type(valeur).__name__}).")
-    return Decimal(valeur)
-
-
-def au_centime(montant: object) -> bool:
-    """Un montant en euros et centimes : un ``Decimal`` sans fraction de centime."""
-    return isinstance(montant, Decimal) and montant == montant.quantize(CENT)
-
-
-def arrondir(montant: Decimal) -> Decimal:
-    """Arrondit au centime, au plus proche, la demi-valeur vers le haut (ROUND_HALF_UP).
-
-    T9 : c'est LE SEUL point d'arrondi du module. Chaque ligne est arrondie une fois, ici ;
-    un total est la somme de ses lignes déjà arrondies, jamais ré-arrondie.
-    """
-    return _decimal(montant, "montant").quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-# ---------------------------------------------------------------------------------------------
-# Textes : ce que disent les bases et les anomalies, sans mise en forme
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Euros:
-    """Un montant dans un texte ; sa mise en forme (« 5 532,50 € ») est affaire de présentation
-    (``tarification/textes.py``), pas de calcul."""
-
-    valeur: Decimal
-
-
-@dataclass(frozen=True)
-class Quantite:
-    """Une quantité dans un texte (jours, demi-journées, habitants)."""
-
-    valeur: Decimal | int
-
-
-# Un texte est une suite de fragments : du texte, des dates, des montants, des quantités.
-Fragment = str | date | Euros | Quantite
-Texte = tuple[Fragment, ...]
-
-
-# ---------------------------------------------------------------------------------------------
-# Services et tranches (P2)
-# ---------------------------------------------------------------------------------------------
-
-
-class Service(StrEnum):
-    SOCLE_COMPLET = "socle_complet"
-    AUDIT = "audit"
-    GROUPEMENT = "groupement"
-    NIVEAU1 = "niveau1"
-
-    @property
-    def libelle(self) -> str:
-        return _LIBELLES_SERVICE[self]
-
-
-_LIBELLES_SERVICE = {
-    Service.SOCLE_COMPLET: "Socle complet",
-    Service.AUDIT: "Audit",
-    Service.GROUPEMENT: "Groupement d'achats",
-    Service.NIVEAU1: "Niveau 1",
-}
-
-
-@dataclass(frozen=True)
-class Tranche:
-    """Tranche de population ; ``None`` = pas de borne de ce côté."""
-
-    libelle: str
-    borne_inf: int | None
-    inf_incluse: bool
-    borne_sup: int | None
-    sup_incluse: bool
-
-    def contient(self, population: int) -> bool:
-        # P2 — le test exactement tel que les tableaux l'écrivent.
-        if self.borne_inf is not None:
-            if population < self.borne_inf:
-                return False
-            if population == self.borne_inf and not self.inf_incluse:
-                return False
-        if self.borne_sup is not None:
-            if population > self.borne_sup:
-                return False
-            if population == self.borne_sup and not self.sup_incluse:
-                return False
-        return True
-
-    def intervalle(self) -> tuple[int, int | None]:
-        """Populations entières couvertes, ``(min, max)`` inclus ; ``max=None`` = sans limite."""
-        if self.borne_inf is None:
-            bas = 0
-        else:
-            bas = max(0, self.borne_inf if self.inf_incluse else self.borne_inf + 1)
-        if self.borne_sup is None:
-            haut = None
-        else:
-            haut = self.borne_sup if self.sup_incluse else self.borne_sup - 1
-        return bas, haut
-
-
-# P2 — les quatre tranches de l'article 7.
-MOINS_DE_1500 = Tranche("moins de 1 500", None, False, 1500, False)  # p < 1500
-DE_1500_A_3000 = Tranche("de 1 500 à moins de 3 000", 1500, True, 3000, False)  # 1500 ≤ p < 3000
-DE_3000_A_8000 = Tranche("de 3 000 à 8 000", 3000, True, 8000, True)  # 3000 ≤ p ≤ 8000
-PLUS_DE_8000 = Tranche("plus de 8 000", 8000, False, None, False)  # p > 8000
-TRANCHES_ARTICLE_7 = (MOINS_DE_1500, DE_1500_A_3000, DE_3000_A_8000, PLUS_DE_8000)
-
-
-# ---------------------------------------------------------------------------------------------
-# Barème (grille)
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LigneGrille:
-    service: Service
-    tranche: Tranche
-    part_fixe: Decimal = Decimal("0")  # €
-    taux: Decimal = Decimal("0")  # € par habitant
-    jours: Decimal | None = None  # dotation niveau 1 en jours (service NIVEAU1 seulement)
-    derogation_requise: bool = False  # M6 : tranche non tarifée, tarif dérogatoire nécessaire
-    article: str = ""  # ex. « art. 7.1 »
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "service", Service(self.service))
-        object.__setattr__(self, "part_fixe", _decimal(self.part_fixe, "part_fixe"))
-        object.__setattr__(self, "taux", _decimal(self.taux, "taux"))
-        if self.jours is not None:
-            object.__setattr__(self, "jours", _decimal(self.jours, "jours"))
-
-
-@dataclass(frozen=True)
-class Grille:
-    libelle: str
-    debut: date
-    fin: date | None
-    pool_jours: Decimal  # T6 : 117 jours ouvrés partagés
-    prix_demi_journee: Decimal  # T6 : 200 € la demi-journée
-    lignes: tuple[LigneGrille, ...]
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "pool_jours", _decimal(self.pool_jours, "pool_jours"))
-        object.__setattr__(
-            self, "prix_demi_journee", _decimal(self.prix_demi_journee, "prix_demi_journee")
-        )
-        object.__setattr__(self, "lignes", tuple(self.lignes))
-
-    def ligne(self, service: Service, population: int) -> LigneGrille:
-        """La ligne du barème de ce service dont la tranche contient la population (P2)."""
-        if isinstance(population, bool) or not isinstance(population, int) or population < 0:
-            raise ValueError(f"Population invalide : {population!r} (entier positif attendu).")
-        service = Service(service)
-        trouvees = [
-            ligne
-            for ligne in self.lignes
-            if ligne.service == service and ligne.tranche.contient(population)
-        ]
-        if not trouvees:
-            raise ValueError(
-                f"Barème « {self.libelle} » : aucune tranche du service {service.libelle} "
-                f"pour une population de {population} habitants."
-            )
-        if len(trouvees) > 1:
-            libelles = ", ".join(f"« {ligne.tranche.libelle} »" for ligne in trouvees)
-            raise ValueError(
-                f"Barème « {self.libelle} » : plusieurs tranches du service {service.libelle} "
-                f"pour une population de {population} habitants ({libelles})."
-            )
-        return trouvees[0]
-
-
-def tranche_de(grille: Grille, service: Service, population: int) -> Tranche:
-    return grille.ligne(service, population).tranche
-
-
-def verifier_tranches(lignes: Iterable[LigneGrille]) -> list[str]:
-    """P2 — pour chaque service, les tranches couvrent chaque population entière ≥ 0, sans
-    trou ni chevauchement. Renvoie les erreurs en français ; liste vide = barème correct."""
-    par_service: dict[Service, list[LigneGrille]] = {}
-    for ligne in lignes:
-        par_service.setdefault(Service(ligne.service), []).append(ligne)
-
-    erreurs: list[str] = []
-    for service in Service:
-        if service not in par_service:
-            continue
-        nom = service.libelle
-        intervalles = []
-        for ligne in par_service[service]:
-            bas, haut = ligne.tranche.intervalle()
-            if haut is not None and haut < bas:
-                erreurs.append(f"{nom} : la tranche « {ligne.tranche.libelle} » est vide.")
-                continue
-            intervalles.append((bas, haut, ligne.tranche.libelle))
-        intervalles.sort(key=lambda i: (i[0], -1 if i[1] is None else i[1]))
-
-        attendu: int | None = 0  # première population pas encore couverte ; None = tout couvert
-        precedente = ""
-        for bas, haut, libelle in intervalles:
-            if attendu is not None and bas > attendu:
-                if attendu == 0:
-                    erreurs.append(f"{nom} : aucune tranche de 0 à {bas - 1} habitants.")
-                else:
-                    manquantes = f"{attendu}" if attendu == bas - 1 else f"de {attendu} à {bas - 1}"
-                    erreurs.append(
-                        f"{nom} : trou entre {attendu - 1} et {bas} habitants "
-                        f"(aucune tranche pour {manquantes} habitants)."
-                    )
-            elif attendu is None or bas < attendu:
-                # Populations couvertes deux fois : de ``bas`` à la fin de la partie commune.
-                fins = [
-                    f for f in (haut, None if attendu is None else attendu - 1) if f is not None
-                ]
-                etendue = f"de {bas} à {min(fins)}" if fins else f"à partir de {bas}"
-                erreurs.append(
-                    f"{nom} : chevauchement entre « {precedente} » et « {libelle} » "
-                    f"({etendue} habitants)."
-                )
-            if haut is None:
-                attendu = None
-            elif attendu is not None:
-                attendu = max(attendu, haut + 1)
-            precedente = libelle
-        if attendu == 0:
-            erreurs.append(f"{nom} : aucune tranche ne couvre la moindre population.")
-        elif attendu is not None:
-            erreurs.append(f"{nom} : aucune tranche au-delà de {attendu - 1} habitants.")
-    return erreurs
-
-
-def grille_article_7(debut: date = date(2022, 1, 1)) -> Grille:
-    """Le barème de l'article 7 de la convention (version 2, septembre 2022), en données."""
-    d = Decimal
-    lignes = (
-        # T1 — socle complet, annuel (art. 7.1) ; au-delà de 8 000 : tarif dérogatoire (M6).
-        LigneGrille(Service.SOCLE_COMPLET, MOINS_DE_1500, d("1500"), d("1.50"), article="art. 7.1"),
-        LigneGrille(
-            Service.SOCLE_COMPLET, DE_1500_A_3000, d("2000"), d("1.50"), article="art. 7.1"
-        ),
-        LigneGrille(
-            Service.SOCLE_COMPLET, DE_3000_A_8000, d("2500"), d("1.50"), article="art. 7.1"
-        ),
-        LigneGrille(
-            Service.SOCLE_COMPLET, PLUS_DE_8000, derogation_requise=True, article="art. 7.1"
-        ),
-        # T2 — audit, une fois (art. 7.2.1) ; au-delà de 8 000 : tarif dérogatoire (M6).
-        LigneGrille(Service.AUDIT, MOINS_DE_1500, d("990"), article="art. 7.2.1"),
-        LigneGrille(Service.AUDIT, DE_1500_A_3000, d("3500"), article="art. 7.2.1"),
-        LigneGrille(Service.AUDIT, DE_3000_A_8000, d("7000"), article="art. 7.2.1"),
-        LigneGrille(Service.AUDIT, PLUS_DE_8000, derogation_requise=True, article="art. 7.2.1"),
-        # T3 — groupement d'achats, annuel (art. 7.2.2) ; décision : 0,25 €/hab. partout.
-        LigneGrille(Service.GROUPEMENT, MOINS_DE_1500, d("750"), d("0.25"), article="art. 7.2.2"),
-        LigneGrille(Service.GROUPEMENT, DE_1500_A_3000, d("1250"), d("0.25"), article="art. 7.2.2"),
-        LigneGrille(Service.GROUPEMENT, DE_3000_A_8000, d("2000"), d("0.25"), article="art. 7.2.2"),
-        LigneGrille(Service.GROUPEMENT, PLUS_DE_8000, d("3500"), d("0.25"), article="art. 7.2.2"),
-        # T6 — dotation niveau 1 (décision : l'exemple de répartition de l'art. 3.2.2).
-        LigneGrille(Service.NIVEAU1, MOINS_DE_1500, jours=d("2.5"), article="art. 3.2.2 et 7.1.1"),
-        LigneGrille(Service.NIVEAU1, DE_1500_A_3000, jours=d("4.5"), article="art. 3.2.2 et 7.1.1"),
-        LigneGrille(Service.NIVEAU1, DE_3000_A_8000, jours=d("6.5"), article="art. 3.2.2 et 7.1.1"),
-        LigneGrille(
-            Service.NIVEAU1, PLUS_DE_8000, derogation_requise=True, article="art. 3.2.2 et 7.1.1"
-        ),
-    )
-    return Grille(
-        libelle="Article 7 de la convention (version 2, septembre 2022)",
-        debut=debut,
-        fin=None,
-        pool_jours=d("117"),
-        prix_demi_journee=d("200"),
-        lignes=lignes,
-    )
 
 
 # ---------------------------------------------------------------------------------------------
