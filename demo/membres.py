@@ -8,12 +8,13 @@ Everything here is idempotent: running it twice changes nothing.
 """
 
 import csv
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from stdnum import luhn
 
 from membres.actes import changer_formule
 from membres.models import Adhesion, Commune, Contact, Etablissement, Population, Rattachement
@@ -81,6 +82,13 @@ def _deliberation(insee, effet, reelle=None):
     return (f"démo {effet.year - 1}-{insee}", date(effet.year - 1, 11, 15))
 
 
+def siret_demo(siren: str) -> str:
+    """A SIRET that starts with the real SIREN and has a valid key, with the obviously
+    fictitious NIC 9990x: the mairies' real NICs are not in the project's sources (démo)."""
+    debut = siren + "9990"
+    return debut + luhn.calc_check_digit(debut)
+
+
 def charger_communes():
     with open(DONNEES / "redon-agglomeration-communes.csv", encoding="utf-8") as f:
         for ligne in csv.DictReader(f):
@@ -90,6 +98,7 @@ def charger_communes():
                     "nom": ligne["nom"],
                     "departement": ligne["departement"],
                     "siren": ligne["siren"],
+                    "siret": siret_demo(ligne["siren"]),
                     "adresse": "Mairie",
                     "code_postal": ligne["code_postal"],
                     "ville": ligne["nom"],
@@ -137,7 +146,10 @@ def _adhesion(commune, formule, effet, deliberation, extra, **autres):
             "formule": formule,
             "deliberation_numero": numero,
             "deliberation_date": le,
-            "convention_signee_le": le.replace(day=min(le.day + 10, 28)),
+            # Plausible signatures: the mayor ten days after the délibération, the EPCI's
+            # president ten days later, both before the date d'effet (M2).
+            "signature_membre_le": min(le + timedelta(days=10), effet),
+            "signature_epci_le": min(le + timedelta(days=20), effet),
             **extra,
             **autres,
         },
@@ -177,6 +189,17 @@ def charger_contacts_et_etablissements():
                 "email": f"secretariat.{commune.code_insee}@demo.invalid",
                 "decideur": True,
                 "technique": True,
+            },
+        )
+    # M5: two communes name a contact comptabilité, who receives the titres.
+    for insee in ["35236", "56001"]:
+        Contact.objects.get_or_create(
+            commune=Commune.objects.get(code_insee=insee),
+            nom="Service comptabilité (démo)",
+            defaults={
+                "fonction": "Gestionnaire comptable",
+                "email": f"comptabilite.{insee}@demo.invalid",
+                "comptabilite": True,
             },
         )
     for insee in ["35236", "56001"]:

@@ -27,6 +27,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from stdnum import luhn
 
 from groupements.models import AdhesionGroupement, Besoin, Groupement, PosteBesoin
 from membres.models import (
@@ -124,13 +125,25 @@ def _creer(rapport: Rapport, modele, objets: list) -> list:
     return crees
 
 
+def _siren(i: int) -> str:
+    """A synthetic SIREN with a valid key (B8: identifiers are checked by their key)."""
+    debut = f"2{i:07d}"
+    return debut + luhn.calc_check_digit(debut)
+
+
+def _siret(siren: str, nic: str) -> str:
+    debut = siren + nic
+    return debut + luhn.calc_check_digit(debut)
+
+
 def _adhesion(commune, formule, effet, deliberation, **extra) -> Adhesion:
     return Adhesion(
         commune=commune,
         formule=formule,
         deliberation_numero=f"SYN-{deliberation.year}-{commune.code_insee}",
         deliberation_date=deliberation,
-        convention_signee_le=deliberation + timedelta(days=10),
+        signature_membre_le=deliberation + timedelta(days=10),
+        signature_epci_le=deliberation + timedelta(days=15),
         date_effet=effet,
         **extra,
     )
@@ -192,8 +205,8 @@ def generer(*, communes: int, sortie=None) -> Rapport:
             Commune(
                 code_insee=code,
                 nom=f"{PREFIXE}{i:05d}",
-                siren=f"2{i:08d}",
-                siret=f"2{i:08d}00019" if i % 25 else "",  # some without SIRET: B8 warning
+                siren=_siren(i),
+                siret=_siret(_siren(i), "0001") if i % 25 else "",  # some without: B8 warning
                 adresse=f"{1 + i % 90} place de la Mairie",
                 code_postal=f"{(1000 + i) % 100000:05d}",
                 ville=f"Ville synthétique {i:05d}",
@@ -305,7 +318,8 @@ def generer(*, communes: int, sortie=None) -> Rapport:
                     formule="socle_complet",
                     deliberation_numero=adhesion.deliberation_numero,
                     deliberation_date=adhesion.deliberation_date,
-                    convention_signee_le=adhesion.convention_signee_le,
+                    signature_membre_le=adhesion.signature_membre_le,
+                    signature_epci_le=adhesion.signature_epci_le,
                     decision_numero=f"SYN-D-{effet.year}-{adhesion.commune.code_insee}",
                     decision_date=effet - timedelta(days=31),
                     precedente=adhesion,
@@ -348,7 +362,7 @@ def generer(*, communes: int, sortie=None) -> Rapport:
                 commune=commune,
                 type=Etablissement.Type.CCAS,
                 nom=f"CCAS synthétique {i:05d}",
-                siret=f"2{i:08d}00027",
+                siret=_siret(_siren(5_000_000 + i), "0002"),
                 code_service_chorus="FACTURES",
             )
             for i, commune in enumerate(liste)

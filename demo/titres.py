@@ -30,6 +30,11 @@ EMETTEUR = {
         "comptable (démo), en rappelant le numéro et l'exercice du titre ; une collectivité "
         "règle par mandat administratif."
     ),
+    # The comptable's account is not in the project's sources: a valid but obviously fictitious
+    # IBAN at the Banque de France (account 0000000000, démo) and the Banque de France's BIC.
+    "iban": "FR7630001000640000000000040",
+    "bic": "BDFEFRPPCCT",
+    "siret": "24350074199903",  # the real SIREN, a fictitious NIC 9990x (démo)
     "imputation_contribution": "70875",
     "imputation_audit": "70875",
     "imputation_refacturation": "70878",

@@ -14,6 +14,7 @@ from outils.formats import formater_euros
 from tarification import calcul
 from tarification.models import TitreDeRecettes
 from tarification.titres import emission
+from tarification.titres.mentions import fondement_appel_de_fonds
 
 
 def cle_element(repartition) -> str:
@@ -78,6 +79,12 @@ def emettre(*, repartition, par, exercice: int | None = None) -> list[TitreDeRec
                         service=cle_element(repartition),
                     )
                 ],
+                fondement=fondement_appel_de_fonds(
+                    groupement=repartition.groupement.objet,
+                    repartition=repartition.libelle,
+                    piece=repartition.piece,
+                    le=repartition.piece_date,
+                ),
             )
             for part in a_emettre
         ],

@@ -128,13 +128,14 @@ class ContactInline(admin.TabularInline):
         "telephone",
         "decideur",
         "technique",
+        "comptabilite",
     ]
 
 
 class EtablissementInline(admin.TabularInline):
     model = Etablissement
     extra = 0
-    fields = ["type", "nom", "siret", "code_service_chorus"]
+    fields = ["type", "nom", "siren", "siret", "code_service_chorus"]
     show_change_link = True
 
 
@@ -208,10 +209,10 @@ class CommuneAdmin(SimpleHistoryAdmin):
 
 @admin.register(Etablissement)
 class EtablissementAdmin(SimpleHistoryAdmin):
-    list_display = ["nom", "type", "commune", "siret"]
+    list_display = ["nom", "type", "commune", "siren", "siret"]
     list_filter = ["type", "commune__departement"]
     list_select_related = ["commune"]
-    search_fields = ["nom", "siret", "commune__nom"]
+    search_fields = ["nom", "siren", "siret", "commune__nom"]
     autocomplete_fields = ["commune"]
 
 
@@ -234,8 +235,16 @@ class PopulationAdmin(SimpleHistoryAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(SimpleHistoryAdmin):
-    list_display = ["__str__", "commune", "fonction", "email", "decideur", "technique"]
-    list_filter = ["decideur", "technique"]
+    list_display = [
+        "__str__",
+        "commune",
+        "fonction",
+        "email",
+        "decideur",
+        "technique",
+        "comptabilite",
+    ]
+    list_filter = ["decideur", "technique", "comptabilite"]
     list_select_related = ["commune"]
     search_fields = ["nom", "prenom", "email", "commune__nom"]
     autocomplete_fields = ["commune", "etablissement"]
@@ -281,7 +290,16 @@ class AdhesionAdmin(SimpleHistoryAdmin):
         ),
         (
             "Délibération et convention (M2)",
-            {"fields": ["deliberation_numero", "deliberation_date", "convention_signee_le"]},
+            {
+                "fields": [
+                    ("deliberation_numero", "deliberation_date"),
+                    ("signature_membre_le", "signature_epci_le"),
+                    ("effet_retroactif", "effet_retroactif_motif"),
+                ],
+                "description": "La convention prend effet à la signature des deux parties "
+                "(art. 2.2) : une adhésion n'est facturée qu'avec ses deux dates de signature, "
+                "et une date d'effet antérieure n'est admise qu'avec un effet rétroactif convenu.",
+            },
         ),
         (
             "Changement de choix (M2)",

@@ -17,9 +17,8 @@ from simple_history.models import HistoricalRecords
 
 from membres.fichiers import verifier_fichier
 from outils.dates import ajouter_mois, chevauche, veille
+from outils.identifiants import siret_de_siren, siret_valide, valider_siren, valider_siret
 
-siren_validator = RegexValidator(r"^\d{9}$", "Le SIREN compte exactement 9 chiffres.")
-siret_validator = RegexValidator(r"^\d{14}$", "Le SIRET compte exactement 14 chiffres.")
 insee_validator = RegexValidator(r"^(\d{5}|2[AB]\d{3})$", "Le code INSEE compte 5 caractères.")
 code_postal_validator = RegexValidator(r"^\d{5}$", "Le code postal compte 5 chiffres.")
 
@@ -28,18 +27,26 @@ def aujourdhui() -> date:
     return timezone.localdate()
 
 
+def erreur_siret_siren(siret: str, siren: str) -> str | None:
+    """B8 — a SIRET starts with its entity's SIREN (each checked by its key elsewhere)."""
+    if siret_valide(siret) and siren and not siret_de_siren(siret, siren):
+        return f"Le SIRET {siret} ne commence pas par le SIREN {siren} de cette entité (B8)."
+    return None
+
+
 class Commune(models.Model):
     code_insee = models.CharField(
         "code INSEE", max_length=5, unique=True, validators=[insee_validator]
     )
     nom = models.CharField("nom", max_length=120)
-    siren = models.CharField("SIREN", max_length=9, blank=True, validators=[siren_validator])
+    siren = models.CharField("SIREN", max_length=9, blank=True, validators=[valider_siren])
     siret = models.CharField(
         "SIRET",
         max_length=14,
         blank=True,
-        validators=[siret_validator],
-        help_text="Identifiant de l'établissement destinataire des titres (Chorus Pro).",
+        validators=[valider_siret],
+        help_text="Identifiant de l'établissement destinataire des titres (Chorus Pro) : il "
+        "commence par le SIREN de la commune.",
     )
     adresse = models.CharField("adresse", max_length=200, blank=True)
     complement_adresse = models.CharField("complément d'adresse", max_length=200, blank=True)
@@ -78,10 +85,14 @@ class Commune(models.Model):
         return "\n".join(ligne for ligne in lignes if ligne)
 
     def clean(self):
+        errors = {}
         if self.revue_date and not self.revue_conclusion.strip():
-            raise ValidationError(
-                {"revue_conclusion": "Un examen des moyens daté doit avoir une conclusion."}
-            )
+            errors["revue_conclusion"] = "Un examen des moyens daté doit avoir une conclusion."
+        erreur = erreur_siret_siren(self.siret, self.siren)
+        if erreur:
+            errors["siret"] = erreur
+        if errors:
+            raise ValidationError(errors)
 
 
 class Etablissement(models.Model):
@@ -103,7 +114,21 @@ class Etablissement(models.Model):
     )
     type = models.CharField("type", max_length=20, choices=Type.choices)
     nom = models.CharField("nom", max_length=200)
-    siret = models.CharField("SIRET", max_length=14, blank=True, validators=[siret_validator])
+    siren = models.CharField(
+        "SIREN",
+        max_length=9,
+        blank=True,
+        validators=[valider_siren],
+        help_text="Le SIREN de l'établissement lui-même (un CCAS a le sien, distinct de celui "
+        "de la commune).",
+    )
+    siret = models.CharField(
+        "SIRET",
+        max_length=14,
+        blank=True,
+        validators=[valider_siret],
+        help_text="Il commence par le SIREN de l'établissement.",
+    )
     adresse = models.CharField("adresse", max_length=200, blank=True)
     code_postal = models.CharField(
         "code postal", max_length=5, blank=True, validators=[code_postal_validator]
@@ -132,6 +157,11 @@ class Etablissement(models.Model):
     def adresse_postale(self) -> str:
         lignes = [self.adresse, f"{self.code_postal} {self.ville}".strip()]
         return "\n".join(ligne for ligne in lignes if ligne)
+
+    def clean(self):
+        erreur = erreur_siret_siren(self.siret, self.siren)
+        if erreur:
+            raise ValidationError({"siret": erreur})
 
 
 class Population(models.Model):
@@ -184,7 +214,9 @@ class Population(models.Model):
 
 
 class Contact(models.Model):
-    """A person designated by a member (M5): interlocuteur décideur and/or technique."""
+    """A person designated by a member (M5): interlocuteur décideur and/or technique, and
+    optionally the contact comptabilité who receives the titres and payment reminders (else
+    the décideur does)."""
 
     commune = models.ForeignKey(
         Commune, on_delete=models.CASCADE, related_name="contacts", verbose_name="commune"
@@ -207,6 +239,12 @@ class Contact(models.Model):
     telephone = models.CharField("téléphone", max_length=30, blank=True)
     decideur = models.BooleanField("interlocuteur décideur", default=False)
     technique = models.BooleanField("interlocuteur technique", default=False)
+    comptabilite = models.BooleanField(
+        "contact comptabilité",
+        default=False,
+        help_text="Reçoit les titres de recettes et les rappels de paiement (à défaut : "
+        "l'interlocuteur décideur).",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -220,9 +258,17 @@ class Contact(models.Model):
     @property
     def roles(self) -> str:
         roles = [
-            r for r, actif in [("décideur", self.decideur), ("technique", self.technique)] if actif
+            r
+            for r, actif in [
+                ("décideur", self.decideur),
+                ("technique", self.technique),
+                ("comptabilité", self.comptabilite),
+            ]
+            if actif
         ]
-        return " et ".join(roles) or "—"
+        if len(roles) > 1:
+            return ", ".join(roles[:-1]) + " et " + roles[-1]
+        return roles[0] if roles else "—"
 
     def clean(self):
         if self.etablissement_id and self.etablissement.commune_id != self.commune_id:
@@ -306,8 +352,21 @@ class Adhesion(models.Model):
         related_name="suivante",
         verbose_name="adhésion remplacée",
     )
-    convention_signee_le = models.DateField("convention signée le", null=True, blank=True)
+    # M2: the convention "prend effet à compter de la signature des deux parties" (2.2).
+    signature_membre_le = models.DateField(
+        "convention signée par le membre le", null=True, blank=True
+    )
+    signature_epci_le = models.DateField(
+        "convention signée par Redon Agglomération le", null=True, blank=True
+    )
     date_effet = models.DateField("date d'effet")
+    effet_retroactif = models.BooleanField(
+        "effet rétroactif convenu par les deux parties",
+        default=False,
+        help_text="Une date d'effet antérieure aux signatures ou à la délibération n'est facturée "
+        "que si les deux parties en sont convenues (M2) : indiquez-en le motif.",
+    )
+    effet_retroactif_motif = models.TextField("motif de l'effet rétroactif", blank=True)
     # M4: résiliation notified by registered letter; last day = notification + 12 months − 1
     # day, unless both parties agreed in writing on another date.
     resiliation_notifiee_le = models.DateField("résiliation notifiée le", null=True, blank=True)
@@ -412,6 +471,55 @@ class Adhesion(models.Model):
     def en_vigueur_pendant(self, debut: date, fin: date) -> bool:
         return chevauche(self.date_effet, self.dernier_jour, debut, fin)
 
+    # --- M2: billed only once signed by both parties ------------------------------------
+    @property
+    def signee_le(self) -> date | None:
+        """The later of the two signatures: the day the convention takes effect (2.2)."""
+        if self.signature_membre_le is None or self.signature_epci_le is None:
+            return None
+        return max(self.signature_membre_le, self.signature_epci_le)
+
+    def anomalie_signature(self) -> str | None:
+        """M2 — why this adhesion cannot be billed yet, with its fix; None when it can."""
+        manquantes = [
+            partie
+            for partie, signee in [
+                ("le membre", self.signature_membre_le),
+                ("Redon Agglomération", self.signature_epci_le),
+            ]
+            if signee is None
+        ]
+        formule = self.get_formule_display()
+        if manquantes:
+            return (
+                f"Adhésion « {formule} » du {self.date_effet:%d/%m/%Y} : convention non signée "
+                f"par {' ni par '.join(manquantes)} (M2). La convention prend effet à la "
+                "signature des deux parties (art. 2.2) : saisissez les dates de signature."
+            )
+        if self.effet_retroactif:
+            return None
+        debut = max(self.signee_le, self.deliberation_date)
+        if self.date_effet < debut:
+            raison = (
+                f"la délibération du {self.deliberation_date:%d/%m/%Y}"
+                if debut == self.deliberation_date and debut > self.signee_le
+                else f"la signature des deux parties ({self.signee_le:%d/%m/%Y})"
+            )
+            return (
+                f"Adhésion « {formule} » : date d'effet du {self.date_effet:%d/%m/%Y} "
+                f"antérieure à {raison} (M2). Corrigez la date d'effet (au plus tôt le "
+                f"{debut:%d/%m/%Y}) ou enregistrez l'effet rétroactif convenu par les deux "
+                "parties, avec son motif."
+            )
+        return None
+
+    # --- T8: whole years, and the finance officer sees what that means ------------------
+    def jours_en_vigueur(self, annee: int) -> int:
+        """Days of ``annee`` this adhesion is in force (0 when none)."""
+        debut = max(self.date_effet, date(annee, 1, 1))
+        fin = min(self.dernier_jour or date(annee, 12, 31), date(annee, 12, 31))
+        return max(0, (fin - debut).days + 1)
+
     def clean(self):
         errors = {}
         self.dernier_jour = self.calculer_dernier_jour()
@@ -425,6 +533,17 @@ class Adhesion(models.Model):
             self.motif_fin = self.MotifFin.RESILIATION
         if self.audit_livre_le and not self.audit:
             errors["audit_livre_le"] = "Seule une adhésion avec l'audit a un rapport d'audit."
+        if self.effet_retroactif and not self.effet_retroactif_motif.strip():
+            errors["effet_retroactif_motif"] = (
+                "Indiquez le motif de l'effet rétroactif convenu par les deux parties (M2)."
+            )
+        for champ in ("signature_membre_le", "signature_epci_le"):
+            signee = getattr(self, champ)
+            if signee and self.deliberation_date and signee < self.deliberation_date:
+                errors[champ] = (
+                    "La convention ne peut être signée avant la délibération qui l'approuve "
+                    f"({self.deliberation_date:%d/%m/%Y})."
+                )
         if self.decision_numero and not self.decision_date:
             errors["decision_date"] = "Une décision doit être datée."
         if self.commune_id and self.date_effet:

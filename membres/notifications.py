@@ -33,20 +33,28 @@ class Avis:
     contexte: Mapping = field(default_factory=dict)
     page: str = ""  # the portal page linked in the message ("titres", "groupement"…)
     page_kwargs: Mapping = field(default_factory=dict)
+    comptabilite: bool = False  # M5: to the contact comptabilité (else the décideur) only
 
 
-def destinataires_par_commune(commune_ids) -> dict[int, list[str]]:
-    """The e-mail addresses of each member's contacts (M5: décideur and technique), once each
-    (case-insensitively), in one query whatever the number of members."""
+def destinataires_par_commune(commune_ids, *, comptabilite: bool = False) -> dict[int, list[str]]:
+    """The e-mail addresses of each member's contacts, once each (case-insensitively), in one
+    query whatever the number of members: all its contacts (M5), or with ``comptabilite`` its
+    contacts comptabilité — its décideurs when it named none (M5 revised)."""
     resultat: dict[int, list[str]] = {}
     vues: set[tuple[int, str]] = set()
     contacts = (
         Contact.objects.filter(commune_id__in=set(commune_ids))
         .exclude(email="")
         .order_by("commune_id", Lower("email"), "pk")
-        .values_list("commune_id", "email")
+        .values_list("commune_id", "email", "comptabilite", "decideur")
     )
-    for commune_id, adresse in contacts:
+    if comptabilite:
+        contacts = list(contacts)
+        avec_comptabilite = {c for c, _, compta, _ in contacts if compta}
+        contacts = [
+            ligne for ligne in contacts if (ligne[2] if ligne[0] in avec_comptabilite else ligne[3])
+        ]
+    for commune_id, adresse, *_ in contacts:
         if (commune_id, adresse.lower()) not in vues:
             vues.add((commune_id, adresse.lower()))
             resultat.setdefault(commune_id, []).append(adresse)
@@ -68,9 +76,15 @@ def envoyer(avis: Iterable[Avis]) -> int:
         return 0
     ids = {a.commune_id for a in avis}
     communes = Commune.objects.in_bulk(ids)
-    adresses = destinataires_par_commune(ids)
+    tous = destinataires_par_commune(ids) if not all(a.comptabilite for a in avis) else {}
+    compta = (
+        destinataires_par_commune(ids, comptabilite=True)
+        if any(a.comptabilite for a in avis)
+        else {}
+    )
     messages = []
     for a in avis:
+        adresses = compta if a.comptabilite else tous
         if not adresses.get(a.commune_id):
             continue
         commune = communes[a.commune_id]

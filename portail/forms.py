@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from membres.models import Contact
 from outils.formulaires import NombreFrancais
+from outils.identifiants import valider_siret
 from portail.models import FicheProjet
 
 TEXTE = {"rows": 4}
@@ -131,8 +132,8 @@ class FacturationForm(forms.Form):
 
     def clean_siret(self):
         siret = re.sub(r"\s", "", self.cleaned_data["siret"])
-        if siret and not re.fullmatch(r"\d{14}", siret):
-            raise ValidationError("Le SIRET compte exactement 14 chiffres.")
+        if siret:
+            valider_siret(siret)  # B8: checked by its key, not only its length
         return siret
 
 

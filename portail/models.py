@@ -7,7 +7,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from membres.models import Commune, Etablissement, siret_validator
+from membres.models import Commune, Etablissement, erreur_siret_siren
+from outils.identifiants import valider_siret
 
 
 class FicheProjet(models.Model):
@@ -223,7 +224,7 @@ class DemandeModification(models.Model):
         related_name="demandes_modification",
         verbose_name="établissement (sinon la commune)",
     )
-    siret = models.CharField("SIRET", max_length=14, blank=True, validators=[siret_validator])
+    siret = models.CharField("SIRET", max_length=14, blank=True, validators=[valider_siret])
     code_service_chorus = models.CharField("code service Chorus Pro", max_length=100, blank=True)
     reference_engagement = models.CharField("référence d'engagement", max_length=50, blank=True)
     ancien_siret = models.CharField("SIRET remplacé", max_length=14, blank=True)
@@ -302,3 +303,7 @@ class DemandeModification(models.Model):
             raise ValidationError(
                 {"etablissement": "Cet établissement n'appartient pas à cette commune."}
             )
+        if self.commune_id:
+            erreur = erreur_siret_siren(self.siret, self.membre.siren)
+            if erreur:
+                raise ValidationError({"siret": erreur})

@@ -125,8 +125,19 @@ class EmetteurAdmin(SimpleHistoryAdmin):
                     "budget",
                     "comptable_public",
                     "modalites_paiement",
-                    "mention_tva",
+                    ("iban", "bic"),
                     "tribunal",
+                ]
+            },
+        ),
+        (
+            "Mentions de TVA par nature de titre (T10, à confirmer par le comptable)",
+            {
+                "fields": [
+                    "mention_tva",
+                    "mention_tva_refacturation",
+                    "mention_tva_appel_de_fonds",
+                    "mention_tva_frais_sortie",
                 ]
             },
         ),

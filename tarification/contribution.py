@@ -259,6 +259,8 @@ def _faits_et_resultat(
                 )
             )
 
+    anomalies += anomalies_des_adhesions(en_force, annee)
+
     faits = calcul.Faits(
         annee=annee,
         population=_population_retenue(population),
@@ -280,6 +282,65 @@ def _faits_et_resultat(
     if anomalies:
         resultat = calcul.Resultat(resultat.lignes, resultat.anomalies + tuple(anomalies))
     return faits, resultat
+
+
+# T8: below this many days in force in a year, the finance officer is told that the whole year
+# is due all the same (Decision: a month).
+JOURS_AVERTISSEMENT_T8 = 31
+
+
+def anomalies_des_adhesions(adhesions, annee: int) -> list[calcul.Anomalie]:
+    """M2 — an adhesion not signed by both parties, or in force before its signatures or
+    délibération (unless a retroactive effect was agreed), blocks billing; T8 — warnings when
+    the whole year ``annee`` is due for a few days, or because of a résiliation's last day."""
+    anomalies = [
+        calcul.Anomalie("adhesion_non_signee", message)
+        for a in adhesions
+        if (message := a.anomalie_signature())
+    ]
+    jours = sum(a.jours_en_vigueur(annee) for a in adhesions)
+    resiliee = next(
+        (
+            a
+            for a in adhesions
+            if a.motif_fin == Adhesion.MotifFin.RESILIATION
+            and a.dernier_jour
+            and a.dernier_jour.year == annee
+            and a.dernier_jour < date(annee, 12, 31)
+        ),
+        None,
+    )
+    if resiliee is not None:
+        notifiee = (
+            f"notifiée le {resiliee.resiliation_notifiee_le:%d/%m/%Y}"
+            if resiliee.resiliation_notifiee_le
+            else "convenue par écrit"
+        )
+        conseil = (
+            f" Notifiée au plus tard le 01/01/{annee - 1}, elle aurait pris fin le "
+            f"31/12/{annee - 1}."
+            if resiliee.resiliation_notifiee_le
+            else ""
+        )
+        anomalies.append(
+            calcul.Anomalie(
+                "annee_due_resiliation",
+                f"La résiliation {notifiee} prend fin le {resiliee.dernier_jour:%d/%m/%Y} : "
+                f"l'année {annee} est due en entier pour {jours} jour"
+                f"{'s' if jours > 1 else ''} d'adhésion (T8, pas de prorata).{conseil}",
+                bloquante=False,
+            )
+        )
+    elif 0 < jours < JOURS_AVERTISSEMENT_T8:
+        anomalies.append(
+            calcul.Anomalie(
+                "annee_due_peu_de_jours",
+                f"En vigueur {jours} jour{'s' if jours > 1 else ''} seulement en {annee} : "
+                f"la contribution {annee} est due pour l'année entière (T8, pas de prorata).",
+                bloquante=False,
+            )
+        )
+    return anomalies
 
 
 def _derogations(adhesion: Adhesion):

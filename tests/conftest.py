@@ -70,12 +70,18 @@ def adhesion_factory(db):
     from membres.models import Adhesion
 
     def creer(commune, formule="socle_complet", date_effet=date(2024, 1, 1), **kwargs):
+        # A valid adhesion by default (M2): délibération, then both signatures, then the date
+        # d'effet; a test about M2 gives its own dates.
+        deliberation = kwargs.pop("deliberation_date", min(date(2023, 10, 1), date_effet))
+        signee = kwargs.pop("signee_le", min(deliberation + timedelta(days=10), date_effet))
+        kwargs.setdefault("signature_membre_le", max(deliberation, signee))
+        kwargs.setdefault("signature_epci_le", max(deliberation, signee))
         adhesion = Adhesion(
             commune=commune,
             formule=formule,
             date_effet=date_effet,
             deliberation_numero=kwargs.pop("deliberation_numero", "2023-001"),
-            deliberation_date=kwargs.pop("deliberation_date", date(2023, 10, 1)),
+            deliberation_date=deliberation,
             **kwargs,
         )
         adhesion.full_clean()
@@ -164,7 +170,7 @@ def emetteur(db):
     return Emetteur.objects.create(
         nom="Redon Agglomération",
         siren="243500741",
-        siret="24350074100017",
+        siret="24350074100075",
         adresse="3 rue Charles Sillard",
         code_postal="35600",
         ville="Redon",
@@ -205,7 +211,7 @@ def membre(commune_factory, adhesion_factory, population_factory):
     def creer(formule="socle_complet", population=2355, date_effet=date(2024, 1, 1), **kwargs):
         adhesion_kwargs = kwargs.pop("adhesion", {})
         commune_kwargs = {
-            "siret": "21560001400010",
+            "siret": "21560001600004",
             "adresse": "Mairie, 1 place de l'Église",
             "code_postal": "56350",
             "ville": "Allaire",
@@ -389,7 +395,8 @@ def construire(commune, *, formule, population, numero_titre, agent, utilisateur
         date_effet=date(2023, 1, 1),
         deliberation_numero=f"2022-{commune.code_insee}",
         deliberation_date=date(2022, 11, 15),
-        convention_signee_le=date(2022, 11, 25),
+        signature_membre_le=date(2022, 11, 25),
+        signature_epci_le=date(2022, 12, 2),
     )
     adhesion.full_clean()
     adhesion.save()
@@ -440,7 +447,7 @@ def construire(commune, *, formule, population, numero_titre, agent, utilisateur
         f"Téléphonie de {commune.nom}", commune, par=agent
     )
     demande = DemandeModification.objects.create(
-        commune=commune, siret="21560001400011", demandee_par=utilisateur
+        commune=commune, siret="21560001600012", demandee_par=utilisateur
     )
     return Monde(
         commune=commune,

@@ -31,6 +31,7 @@ from tarification.models import ApercuCampagne, Campagne, DemandeEmission, Titre
 from tarification.titres.ecritures import EcritureFlux, EcritureListe
 from tarification.titres.emission import Emission, LigneAFacturer, Projet
 from tarification.titres.exercices import aujourdhui, verifier_exercice_campagne
+from tarification.titres.mentions import fondement_adhesion, nom_epci
 from tarification.titres.numerotation import verrouiller_debiteurs
 
 Nature = TitreDeRecettes.Nature
@@ -81,6 +82,7 @@ def emettre_campagne(
         ecriture=EcritureFlux() if flux.copie_possible() else EcritureListe(lot=flux.LOT),
     )
     resume = module_apercu.Resume(annee, exercice)
+    epci = nom_epci()
     for membre in module_apercu.parcourir(annee=annee, communes=membres):
         resume.ajouter(membre)
         if membre.statut != module_apercu.A_EMETTRE:
@@ -90,6 +92,9 @@ def emettre_campagne(
             commune=membre.commune,
             objet=objet_campagne(annee),
             annee=annee,
+            fondement=fondement_adhesion(
+                membre.contribution.adhesions, epci=epci, article="article 7"
+            ),
             lignes=[
                 LigneAFacturer.depuis(ligne, service=ligne.code, annee=annee)
                 for ligne in membre.lignes

@@ -1,20 +1,43 @@
 """The issuing body (ordonnateur) of the titres and its settings (B5, B6)."""
 
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
+
+from outils.identifiants import (
+    iban_compact,
+    siret_de_siren,
+    valider_bic,
+    valider_iban,
+    valider_siren,
+    valider_siret,
+)
+
+# T10 — no VAT is charged, but the reason differs by nature (B5): a refacturation or an appel
+# de fonds is not "a contribution to a service commun". Wording to be confirmed by the comptable.
+MENTION_TVA_CONTRIBUTION = (
+    "TVA non applicable : contribution d'une personne publique à un service commun "
+    "(hors champ de la TVA)."
+)
+MENTION_TVA_REFACTURATION = (
+    "TVA non applicable : remboursement à l'identique d'un achat réalisé au nom et pour le "
+    "compte du membre (débours)."
+)
+MENTION_TVA_APPEL_DE_FONDS = (
+    "TVA non applicable : répartition entre ses membres d'une charge du groupement de commandes."
+)
+MENTION_TVA_FRAIS_SORTIE = (
+    "TVA non applicable : remboursement par le membre des charges liées à sa sortie du service "
+    "commun."
+)
 
 
 class Emetteur(models.Model):
     """The issuing body (ordonnateur) of the titres: Redon Agglomération. One row (pk=1)."""
 
     nom = models.CharField("nom", max_length=200)
-    siren = models.CharField(
-        "SIREN", max_length=9, validators=[RegexValidator(r"^\d{9}$", "9 chiffres.")]
-    )
-    siret = models.CharField(
-        "SIRET", max_length=14, blank=True, validators=[RegexValidator(r"^\d{14}$", "14 chiffres.")]
-    )
+    siren = models.CharField("SIREN", max_length=9, validators=[valider_siren])
+    siret = models.CharField("SIRET", max_length=14, blank=True, validators=[valider_siret])
     adresse = models.CharField("adresse", max_length=200)
     code_postal = models.CharField("code postal", max_length=5)
     ville = models.CharField("ville", max_length=120)
@@ -30,13 +53,29 @@ class Emetteur(models.Model):
     modalites_paiement = models.TextField(
         "modalités de paiement",
         blank=True,
-        help_text="Où et comment payer : virement à la Banque de France (IBAN du comptable), etc.",
+        help_text="Où et comment payer (le titre imprime aussi l'IBAN et le BIC ci-dessous).",
     )
+    iban = models.CharField(
+        "IBAN du comptable public",
+        max_length=34,
+        blank=True,
+        validators=[valider_iban],
+        help_text="Compte à la Banque de France indiqué par le comptable ; imprimé sur les titres.",
+    )
+    bic = models.CharField("BIC", max_length=11, blank=True, validators=[valider_bic])
     mention_tva = models.CharField(
-        "mention TVA (T10)",
+        "mention TVA : contribution et audit (T10)",
         max_length=250,
-        default="TVA non applicable : contribution d'une personne publique à un service commun "
-        "(hors champ de la TVA).",
+        default=MENTION_TVA_CONTRIBUTION,
+    )
+    mention_tva_refacturation = models.CharField(
+        "mention TVA : refacturation de mandat", max_length=250, default=MENTION_TVA_REFACTURATION
+    )
+    mention_tva_appel_de_fonds = models.CharField(
+        "mention TVA : appel de fonds", max_length=250, default=MENTION_TVA_APPEL_DE_FONDS
+    )
+    mention_tva_frais_sortie = models.CharField(
+        "mention TVA : frais de sortie", max_length=250, default=MENTION_TVA_FRAIS_SORTIE
     )
     tribunal = models.CharField(
         "juridiction compétente (art. 2.5)",
@@ -68,6 +107,20 @@ class Emetteur(models.Model):
     @classmethod
     def courant(cls) -> "Emetteur | None":
         return cls.objects.filter(pk=1).first()
+
+    def clean(self):
+        if self.iban:
+            self.iban = iban_compact(self.iban)
+        if self.bic:
+            self.bic = self.bic.replace(" ", "").upper()
+        if self.siret and self.siren and not siret_de_siren(self.siret, self.siren):
+            raise ValidationError(
+                {"siret": f"Le SIRET {self.siret} ne commence pas par le SIREN {self.siren} (B8)."}
+            )
+        if bool(self.iban) != bool(self.bic):
+            raise ValidationError(
+                "Indiquez l'IBAN et le BIC du comptable public, ou aucun des deux."
+            )
 
     def save(self, *args, **kwargs):
         self.pk = 1  # a single issuer

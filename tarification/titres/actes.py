@@ -21,6 +21,12 @@ from tarification.deja_facture import audits_emis_nets
 from tarification.models import TitreDeRecettes
 from tarification.titres.emission import LigneAFacturer, emettre_titre
 from tarification.titres.exercices import aujourdhui
+from tarification.titres.mentions import (
+    fondement_adhesion,
+    fondement_refacturation,
+    fondement_sortie,
+    nom_epci,
+)
 
 Nature = TitreDeRecettes.Nature
 ZERO = Decimal("0.00")
@@ -48,6 +54,9 @@ def enregistrer_livraison_audit(
             "Cette adhésion ne comprend pas l'audit (socle annexe) : l'audit préalable au socle "
             "complet n'est pas facturé (T2)."
         )
+    anomalie = adhesion.anomalie_signature()
+    if anomalie:
+        raise ValidationError(anomalie)
     if livre_le > (date_emission or aujourdhui()):
         raise ValidationError("La date de livraison du rapport ne peut être dans le futur.")
     deja = audits_emis_nets([adhesion.pk])
@@ -95,6 +104,7 @@ def enregistrer_livraison_audit(
         annee=livre_le.year,
         adhesion=adhesion,
         date_emission=jour,
+        fondement=fondement_adhesion([adhesion], epci=nom_epci(), article="article 7.2.1"),
     )
 
 
@@ -148,6 +158,12 @@ def emettre_refacturation(
         annee=date_facture.year,
         piece_jointe=facture,
         date_emission=date_emission,
+        fondement=fondement_refacturation(
+            fournisseur=fournisseur,
+            numero_facture=numero_facture,
+            date_facture=date_facture,
+            date_paiement=date_paiement,
+        ),
     )
 
 
@@ -201,6 +217,7 @@ def emettre_frais_de_sortie(
         annee=adhesion.dernier_jour.year,
         adhesion=adhesion,
         date_emission=date_emission,
+        fondement=fondement_sortie(adhesion),
     )
 
 

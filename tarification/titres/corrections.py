@@ -62,6 +62,10 @@ def _emettre_correction(original, *, nature, lignes, motif, par, jour) -> TitreD
         corrige=original,
         motif=motif.strip(),
         imputation=original.imputation,
+        mentions={
+            "mention_tva": original.emetteur.get("mention_tva", ""),
+            "fondement": original.emetteur.get("fondement", ""),
+        },
         debiteur={
             "debiteur_nom": original.debiteur_nom,
             "debiteur_adresse": original.debiteur_adresse,

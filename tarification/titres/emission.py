@@ -30,7 +30,12 @@ from tarification.deja_facture import est_annulee, lignes_facturees
 from tarification.models import Bordereau, Compteur, Emetteur, LigneTitre, TitreDeRecettes
 from tarification.titres.ecritures import EcritureListe
 from tarification.titres.exercices import aujourdhui, verifier_exercice_titre
-from tarification.titres.mentions import copie_debiteur, copie_emetteur, imputation
+from tarification.titres.mentions import (
+    copie_debiteur,
+    copie_emetteur,
+    imputation,
+    mentions_du_titre,
+)
 from tarification.titres.numerotation import compteur_verrouille, verrouiller_debiteurs
 from tarification.titres.pdf import planifier_rendu
 
@@ -96,6 +101,8 @@ class Projet:
     piece_jointe: object | None = None  # an uploaded file (PDF)
     debiteur: dict = field(default_factory=dict)
     imputation: str = ""
+    fondement: str = ""  # B5: the titre's legal ground
+    mentions: dict | None = None  # B5: its own VAT wording and ground (a correction's original's)
 
 
 def _verifier_non_factures(projets: Sequence[Projet]) -> None:
@@ -222,7 +229,13 @@ class Emission:
             commune=projet.commune,
             etablissement=projet.etablissement,
             adhesion=projet.adhesion,
-            emetteur=self.emetteur,
+            emetteur={
+                **self.emetteur,
+                **(
+                    projet.mentions
+                    or mentions_du_titre(self.emetteur_obj, projet.nature, projet.fondement)
+                ),
+            },
             corrige=projet.corrige,
             motif=projet.motif,
             emis_par=self.par,
@@ -377,6 +390,7 @@ class TitreAEmettre:
     annee: int | None = None
     adhesion: Adhesion | None = None
     piece_jointe: object | None = None
+    fondement: str = ""
 
 
 @transaction.atomic
@@ -414,6 +428,7 @@ def emettre_titres(
             annee=t.annee,
             adhesion=t.adhesion,
             piece_jointe=t.piece_jointe,
+            fondement=t.fondement,
             lignes=[LigneAFacturer.depuis(ligne) for ligne in t.lignes],
         )
         for t in titres
@@ -438,6 +453,7 @@ def emettre_titre(
     piece_jointe=None,
     date_emission: date | None = None,
     adhesion: Adhesion | None = None,
+    fondement: str = "",
 ) -> TitreDeRecettes:
     """Issue ONE titre (its own bordereau): ``emettre_titres`` with a batch of one."""
     (titre,) = emettre_titres(
@@ -451,6 +467,7 @@ def emettre_titre(
                 annee=annee,
                 adhesion=adhesion,
                 piece_jointe=piece_jointe,
+                fondement=fondement,
             )
         ],
         par=par,

@@ -20,6 +20,7 @@ def avis_titre_emis(titre: TitreDeRecettes) -> notifications.Avis:
             "debiteur": titre.debiteur_nom,
         },
         page="titres",
+        comptabilite=True,
     )
 
 

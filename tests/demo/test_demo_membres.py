@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.test import RequestFactory
+from stdnum.fr import siret
 
 from membres.models import Adhesion, Commune, Population, Rattachement
 
@@ -24,7 +25,10 @@ def test_demo_has_the_31_communes_with_their_populations(demo):
     redon = Commune.objects.get(code_insee="35236")
     assert (redon.nom, redon.siren, redon.code_postal) == ("Redon", "213502362", "35600")
     assert redon.populations.get(annee=2026).valeur == 9542
-    assert redon.siret == ""  # unknown: left empty, never invented
+    # The real NIC is unknown: a SIRET of the real SIREN with the visibly fictitious NIC 9990x
+    # and a valid key, so that the demo's titres can be exported (B8, B9), never a real-looking
+    # one.
+    assert redon.siret.startswith("2135023629990") and siret.is_valid(redon.siret)
 
 
 def test_demo_adhesions_follow_the_convention(demo):

@@ -21,7 +21,7 @@ def test_G6_des_besoins_declares_aux_appels_de_fonds_emis(
 ):
     # Four members, one of them an établissement (its own debtor, M7); needs declared.
     groupement = groupement_factory(objet="Téléphonie mobile (RESAH)")
-    redon = membre_eligible(nom="Redon", siret="21350236000012")
+    redon = membre_eligible(nom="Redon", siret="21350236200022")
     ccas = Etablissement.objects.create(commune=redon, nom="CCAS de Redon", type="ccas")
     membres = [
         agir.adherer(groupement, redon),

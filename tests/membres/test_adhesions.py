@@ -213,7 +213,7 @@ def test_P1_population_is_positive_and_its_vintage_precedes_the_year(commune_a, 
 
 
 def test_history_is_kept_on_communes(commune_a):
-    commune_a.siret = "21560001400019"
+    commune_a.siret = "21560001600095"
     commune_a.save()
     assert [h.history_type for h in commune_a.history.all()] == ["~", "+"]
     assert Commune.history.filter(code_insee="56001").count() == 2

@@ -26,11 +26,23 @@ def test_B1_titre_issued_tells_the_members_contacts_with_a_link(monde_a, setting
     settings.SITE_URL = "https://servicecommun.example.fr"
     assert notifier_titres_emis([monde_a.titre]) == 1
     (message,) = mail.outbox
-    assert sorted(message.to) == ["secretariat.56001@demo.invalid", "technique.56001@demo.invalid"]
+    # M5 revised: without a contact comptabilité, the décideur only (not the technical contact).
+    assert message.to == ["secretariat.56001@demo.invalid"]
     assert message.subject == "[Service commun SI] Titre de recettes n° 1 — exercice 2026"
     assert "5\u00a0532,50\u00a0€" in message.body
     assert "https://servicecommun.example.fr/portail/56001/titres/" in message.body
     assert "&" not in message.body  # plain text, not HTML-escaped
+
+
+def test_M5_a_titre_goes_to_the_contact_comptabilite_when_named(monde_a, monde_b):
+    Contact.objects.create(
+        commune=monde_a.commune, nom="Compta", email="compta.56001@demo.invalid", comptabilite=True
+    )
+    assert notifier_titres_emis([monde_a.titre, monde_b.titre]) == 2
+    assert sorted(m.to for m in mail.outbox) == [
+        ["compta.56001@demo.invalid"],
+        ["secretariat.35236@demo.invalid"],  # B named none: its décideur
+    ]
 
 
 def test_G3_needs_due_tells_each_member_commune_with_the_deadline(monde_a, agent_dsi):

@@ -54,8 +54,10 @@ def _adhesion(commune, formule, date_effet, **kwargs) -> Adhesion:
         commune=commune,
         formule=formule,
         date_effet=date_effet,
-        deliberation_numero="2023-001",
-        deliberation_date=date(2023, 10, 1),
+        deliberation_numero="2022-001",
+        deliberation_date=date(2022, 10, 1),
+        signature_membre_le=date(2022, 10, 10),
+        signature_epci_le=date(2022, 10, 12),
         **kwargs,
     )
     adhesion.full_clean()

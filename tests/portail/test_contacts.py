@@ -85,7 +85,7 @@ def test_B8_a_request_changes_nothing_until_validated(client_a, monde_a):
     reponse = client_a.post(
         url("facturation", monde_a),
         {
-            "siret": "215 600 014 00019",
+            "siret": "215 600 016 00095",
             "code_service_chorus": "FACTURES",
             "reference_engagement": "",
             "motif": "Nouveau SIRET",
@@ -95,7 +95,7 @@ def test_B8_a_request_changes_nothing_until_validated(client_a, monde_a):
     monde_a.commune.refresh_from_db()
     assert monde_a.commune.siret == ""
     demande = DemandeModification.objects.get(commune=monde_a.commune, statut="en_attente")
-    assert demande.siret == "21560001400019"
+    assert demande.siret == "21560001600095"
     # The newer request replaced the fixture's pending one.
     monde_a.demande.refresh_from_db()
     assert monde_a.demande.statut == DemandeModification.Statut.REMPLACEE
@@ -108,13 +108,22 @@ def test_B8_a_bad_siret_is_refused_in_french(client_a, monde_a):
         url("facturation", monde_a),
         {"siret": "1234", "code_service_chorus": "", "reference_engagement": ""},
     )
-    assert "Le SIRET compte exactement 14 chiffres." in reponse.content.decode()
+    assert "SIRET « 1234 » invalide (longueur incorrecte)." in reponse.content.decode()
+    # Fourteen digits are not enough: the key is checked (B8 revised).
+    reponse = client_a.post(
+        url("facturation", monde_a),
+        {"siret": "12345678901234", "code_service_chorus": "", "reference_engagement": ""},
+    )
+    assert "SIRET « 12345678901234 » invalide (clé de contrôle invalide)." in (
+        reponse.content.decode()
+    )
+    assert not DemandeModification.objects.filter(siret="12345678901234").exists()
 
 
 def test_B8_a_request_for_an_etablissement_targets_it(client_a, monde_a):
     client_a.post(
         url("facturation_etablissement", monde_a, pk=monde_a.etablissement.pk),
-        {"siret": "26560001400012", "code_service_chorus": "", "reference_engagement": "ENG-1"},
+        {"siret": "26560001500027", "code_service_chorus": "", "reference_engagement": "ENG-1"},
     )
     demande = DemandeModification.objects.get(etablissement=monde_a.etablissement)
     assert demande.commune == monde_a.commune
@@ -133,7 +142,7 @@ def test_B8_dsi_validates_in_the_admin_and_the_identifiers_apply(admin_dsi, mond
     reponse = admin_dsi.post(liste, {"action": "valider", "_selected_action": [monde_a.demande.pk]})
     assert reponse.status_code == 302
     monde_a.commune.refresh_from_db()
-    assert monde_a.commune.siret == "21560001400011"
+    assert monde_a.commune.siret == "21560001600012"
     monde_a.demande.refresh_from_db()
     assert monde_a.demande.statut == DemandeModification.Statut.VALIDEE
     assert monde_a.demande.traitee_par.username == "agent-dsi"

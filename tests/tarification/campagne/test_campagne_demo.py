@@ -11,10 +11,12 @@ from datetime import date
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
+from membres.models import Commune
 from tarification.campagne import apercu as module_apercu
 from tarification.contribution import contributions
 from tarification.models import ApercuCampagne, Campagne, TitreDeRecettes
@@ -42,6 +44,14 @@ def test_demo_historique_puis_campagne_2026_par_le_responsable_financier(
     ]
     assert sorted(Campagne.objects.values_list("annee", "exercice")) == [(2024, 2025), (2025, 2026)]
     assert not TitreDeRecettes.objects.filter(pdf="").exists()
+    # B8 revised, in the demo: a SIRET with a wrong key is refused in French on its field.
+    redon = Commune.objects.get(code_insee="35236")
+    redon.siret = "12345678901234"
+    with pytest.raises(ValidationError) as erreur:
+        redon.full_clean()
+    assert erreur.value.message_dict["siret"] == [
+        "SIRET « 12345678901234 » invalide (clé de contrôle invalide)."
+    ]
     svso = TitreDeRecettes.objects.get(
         nature="contribution", annee=2024, commune__code_insee="56239"
     )
@@ -112,8 +122,13 @@ def test_demo_historique_puis_campagne_2026_par_le_responsable_financier(
                 "Comptable public",
                 "L. 252 A du livre des procédures fiscales",
                 "tribunal administratif de Rennes",
+                # B5 revised: the contest in L. 1617-5 2°, the legal ground of this member.
+                "(article L. 1617-5, 2°, du code général des collectivités territoriales)",
+                "Fondement Article L. 5211-4-2 du code général des collectivités territoriales",
+                "IBAN FR76 3000 1000 6400 0000 0000 040 — BIC BDFEFRPPCCT",
             ]:
                 assert mention in texte, (titre.debiteur_nom, mention)
+            assert "L. 1617-5, 1°" not in texte
     bordereau = client.get(reverse("tarification:bordereau_csv", args=[nouvelle.bordereau.pk]))
     lignes = list(csv.reader(io.StringIO(bordereau.content.decode("utf-8-sig")), delimiter=";"))
     assert len(lignes) == len(emis) + 2  # header and total rows

@@ -156,7 +156,13 @@ def test_B3_B5_B7_titres_ecrits_en_flux_complets_et_chaines(emetteur, membre, co
             range(1, len(membre_apercu.lignes) + 1)
         )
         assert titre.total == membre_apercu.total and isinstance(titre.total, Decimal)
-        assert titre.emetteur == mentions.copie_emetteur()
+        # The issuer's snapshot, plus the titre's own VAT wording and legal ground (B5).
+        assert titre.emetteur == {
+            **mentions.copie_emetteur(),
+            "mention_tva": emetteur.mention_tva,
+            "fondement": titre.emetteur["fondement"],
+        }
+        assert titre.emetteur["fondement"].startswith("Article L. 5211-4-2 du code général")
         assert titre.date_emission == LE and titre.cree_le is not None
         assert titre.statut == TitreDeRecettes.Statut.EMIS and titre.annee == 2025
         assert titre.motif == "" and titre.etablissement_id is None and titre.corrige_id is None

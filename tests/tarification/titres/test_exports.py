@@ -87,7 +87,7 @@ def test_B7_bordereau_csv(titres_emis):
     par_numero = {ligne[0]: ligne for ligne in lignes[1:]}
     ligne = par_numero[str(allaire.numero)]
     assert ligne[1:5] == ["1", "2026", "Budget principal", "10/02/2026"]
-    assert ligne[6:10] == ["Commune d'Allaire", "21560001400010", "FACTURES", "ENG-1"]
+    assert ligne[6:10] == ["Commune d'Allaire", "21560001600004", "FACTURES", "ENG-1"]
     assert ligne[11:13] == ["70875", "5532,50"]
     negative = par_numero[str(reduction.numero)]
     assert negative[5] == "réduction" and negative[12] == "-1234,50"  # a number, not escaped
@@ -106,7 +106,7 @@ def test_B7_bordereau_xlsx(titres_emis):
     par_numero = {ligne[0]: ligne for ligne in lignes[1:]}
     assert par_numero[allaire.numero][12] == 5532.5
     assert par_numero[reduction.numero][12] == -1234.5  # a number
-    assert par_numero[allaire.numero][7] == "21560001400010"  # SIRET kept as text
+    assert par_numero[allaire.numero][7] == "21560001600004"  # SIRET kept as text
     assert par_numero[allaire.numero][4].date() == LE
     piege = next(ligne for ligne in lignes[1:] if ligne[8] and "2+3" in ligne[8])
     assert piege[8] == "'-2+3"

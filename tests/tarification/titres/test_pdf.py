@@ -49,13 +49,13 @@ def test_B5_toutes_les_mentions_du_titre(campagne_avec_pdf, texte_pdf):
         # issuer, SIREN/SIRET, ordonnateur's first name, name and quality
         "Redon Agglomération",
         "SIREN 243500741",
-        "SIRET 24350074100017",
+        "SIRET 24350074100075",
         "Ordonnateur : Camille Exemple, Président",
         # debtor: name, address, SIRET, Chorus code service, engagement (B8)
         "Commune d'Allaire",
         "Mairie, 1 place de l'Église",
         "56350 Allaire",
-        "SIRET 21560001400010",
+        "SIRET 21560001600004",
         "Code service Chorus Pro FACTURES",
         "N° d'engagement ENG-2026-17",
         # exercice, budget, titre and bordereau numbers, date, nature, object

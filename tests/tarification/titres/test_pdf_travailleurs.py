@@ -108,6 +108,7 @@ def test_seule_la_tache_qui_termine_le_bordereau_notifie(
             commune=titre.commune,
             nom="Secrétaire",
             email=f"mairie-{titre.commune.pk}@exemple.invalid",
+            decideur=True,
         )
     mail.outbox.clear()
     assert pdf.rendre_pdfs_bordereau.call(bordereau.pk) == 3

@@ -62,7 +62,7 @@ def test_B5_titre_copie_le_debiteur_et_l_emetteur(emetteur, membre, responsable_
     titre.refresh_from_db()
 
     assert titre.debiteur_nom == "Commune d'Allaire"
-    assert titre.debiteur_siret == "21560001400010"
+    assert titre.debiteur_siret == "21560001600004"
     assert titre.debiteur_code_service == "FACTURES"
     assert titre.debiteur_engagement == "ENG-42"
     assert "56350 Allaire" in titre.debiteur_adresse
@@ -137,7 +137,7 @@ def test_M7_etablissement_debiteur(emetteur, membre, responsable_financier):
         commune=commune,
         type=Etablissement.Type.CCAS,
         nom="CCAS de Redon",
-        siret="26350001200012",
+        siret="26350001900025",
         adresse="Place de la Mairie",
         code_postal="35600",
         ville="Redon",
@@ -146,7 +146,7 @@ def test_M7_etablissement_debiteur(emetteur, membre, responsable_financier):
     titre = _emettre(commune, responsable_financier, etablissement=ccas)
     assert titre.commune == commune and titre.etablissement == ccas
     assert titre.debiteur_nom == "CCAS de Redon"
-    assert titre.debiteur_siret == "26350001200012"
+    assert titre.debiteur_siret == "26350001900025"
 
     autre = membre(nom="Allaire")
     with pytest.raises(ValidationError, match="n'appartient pas à cette commune"):

@@ -16,7 +16,10 @@ def test_B1_contacts_are_told_when_a_titre_is_issued_and_its_pdf_rendered(
     from tarification.titres.emission import LigneAFacturer
 
     commune = membre(nom="Allaire")
-    Contact.objects.create(commune=commune, nom="Secrétariat", email="mairie@allaire.invalid")
+    Contact.objects.create(
+        commune=commune, nom="Secrétariat", email="mairie@allaire.invalid", decideur=True
+    )
+    Contact.objects.create(commune=commune, nom="Technique", email="dsi@allaire.invalid")
     with django_capture_on_commit_callbacks(execute=True):
         titre = emission.emettre_titre(
             nature=TitreDeRecettes.Nature.APPEL_DE_FONDS,
@@ -32,4 +35,5 @@ def test_B1_contacts_are_told_when_a_titre_is_issued_and_its_pdf_rendered(
         )
     titre.refresh_from_db()
     assert titre.pdf  # rendered by the (immediate) background task
+    # M5: no contact comptabilité named, so the décideur (not the technical contact).
     assert [m.to for m in mail.outbox] == [["mairie@allaire.invalid"]]
