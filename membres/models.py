@@ -27,6 +27,36 @@ def aujourdhui() -> date:
     return timezone.localdate()
 
 
+class CategorieTiers(models.TextChoices):
+    """B8/B9 — the debtor's category in a PES V2 flow (CatTiers of the DGFiP's schema), for the
+    public bodies this service bills."""
+
+    ETAT = "20", "20 — État et établissements publics nationaux"
+    REGION = "21", "21 — région"
+    DEPARTEMENT = "22", "22 — département"
+    COMMUNE = "23", "23 — commune"
+    GROUPEMENT = "24", "24 — groupement de collectivités"
+    CAISSE_ECOLES = "25", "25 — caisse des écoles"
+    CCAS = "26", "26 — centre communal d'action sociale"
+    EPS = "27", "27 — établissement public de santé"
+
+
+class NatureJuridique(models.TextChoices):
+    """B8/B9 — the debtor's legal nature (NatJur of the DGFiP's schema)."""
+
+    ETAT = "07", "07 — État ou organisme d'État"
+    EPN = "08", "08 — établissement public national"
+    COLLECTIVITE = "09", "09 — collectivité territoriale, EPL ou EPS"
+
+
+# M7: the usual PES category of an établissement associé by type.
+CATEGORIE_PAR_TYPE_ETABLISSEMENT = {
+    "ccas": CategorieTiers.CCAS,
+    "ecole": CategorieTiers.CAISSE_ECOLES,
+    "ehpad": CategorieTiers.EPS,
+}
+
+
 def erreur_siret_siren(siret: str, siren: str) -> str | None:
     """B8 — a SIRET starts with its entity's SIREN (each checked by its key elsewhere)."""
     if siret_valide(siret) and siren and not siret_de_siren(siret, siren):
@@ -62,6 +92,19 @@ class Commune(models.Model):
     # B8: Chorus Pro identifiers, printed on the titres and exported.
     code_service_chorus = models.CharField("code service Chorus Pro", max_length=100, blank=True)
     reference_engagement = models.CharField("référence d'engagement", max_length=50, blank=True)
+    # B8/B9: how a PES V2 flow names this public debtor (communes: 23 / 09).
+    categorie_tiers = models.CharField(
+        "catégorie de tiers (PES)",
+        max_length=2,
+        choices=CategorieTiers.choices,
+        default=CategorieTiers.COMMUNE,
+    )
+    nature_juridique = models.CharField(
+        "nature juridique (PES)",
+        max_length=2,
+        choices=NatureJuridique.choices,
+        default=NatureJuridique.COLLECTIVITE,
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -136,6 +179,19 @@ class Etablissement(models.Model):
     ville = models.CharField("ville", max_length=120, blank=True)
     code_service_chorus = models.CharField("code service Chorus Pro", max_length=100, blank=True)
     reference_engagement = models.CharField("référence d'engagement", max_length=50, blank=True)
+    categorie_tiers = models.CharField(
+        "catégorie de tiers (PES)",
+        max_length=2,
+        choices=CategorieTiers.choices,
+        blank=True,
+        help_text="Vide : déduite du type (CCAS 26, école 25, EHPAD 27).",
+    )
+    nature_juridique = models.CharField(
+        "nature juridique (PES)",
+        max_length=2,
+        choices=NatureJuridique.choices,
+        default=NatureJuridique.COLLECTIVITE,
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -162,6 +218,11 @@ class Etablissement(models.Model):
         erreur = erreur_siret_siren(self.siret, self.siren)
         if erreur:
             raise ValidationError({"siret": erreur})
+
+    @property
+    def categorie_pes(self) -> str:
+        """B9 — its CatTiers: the one recorded, else the usual one of its type (empty: none)."""
+        return self.categorie_tiers or CATEGORIE_PAR_TYPE_ETABLISSEMENT.get(self.type, "")
 
 
 class Population(models.Model):

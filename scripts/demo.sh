@@ -10,6 +10,8 @@ if [ ! -f .env ]; then
 DEBUG=on
 SECRET_KEY=$key
 ADMIN_OTP_REQUIRED=off
+# The demo's issuer has fictitious PES V2 settings: titres go to the PES flow (B9).
+PES_EXPORT=on
 ENV
 fi
 PY=.venv/bin/python

@@ -108,6 +108,17 @@ TASKS = {
 # How many tasks share one bordereau's PDFs: set it to the number of db_worker processes.
 PDF_TACHES_PAR_BORDEREAU = env.int("PDF_TACHES_PAR_BORDEREAU", default=2)
 
+# --- PES V2 (B9): the titres' XML files for the comptable public (Hélios, Chorus Pro).
+# The DGFiP's schemas are not shipped: point to the official package (folder holding
+# PES_V2/Rev0/PES_Aller.xsd); in development and CI, the copy beside the repository.
+PES_SCHEMAS_DIR = env.path(
+    "PES_SCHEMAS_DIR", default=BASE_DIR.parent / "shared" / "schemas" / "pes-v2-5.30"
+)
+# On once the issuer's PES data are filled in (admin › émetteur des titres): a public debtor
+# without a valid SIRET then blocks its titre (B2), and titres to public debtors go to Chorus
+# Pro (Edition 02).
+PES_EXPORT = env.bool("PES_EXPORT", default=False)
+
 # --- Authentication
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses throttled logins

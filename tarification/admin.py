@@ -142,6 +142,24 @@ class EmetteurAdmin(SimpleHistoryAdmin):
             },
         ),
         (
+            "Flux PES V2 vers le comptable (B9)",
+            {
+                "fields": [
+                    ("code_collectivite", "code_budget", "poste_comptable"),
+                    ("categorie_tiers", "reference_bdf"),
+                    ("poste_comptable_nom", "poste_comptable_adresse"),
+                    ("poste_comptable_code_postal", "poste_comptable_ville"),
+                    ("encaissement_code_postal", "encaissement_ville", "encaissement_tsa"),
+                    ("fonction_contribution", "produit_contribution"),
+                    ("fonction_refacturation", "produit_refacturation"),
+                    ("fonction_appel_de_fonds", "produit_appel_de_fonds"),
+                    ("fonction_frais_sortie", "produit_frais_sortie"),
+                ],
+                "description": "Valeurs données par le comptable public et la DGFiP ; la nature "
+                "M57 des lignes est l'imputation de chaque nature de titre.",
+            },
+        ),
+        (
             "Imputations",
             {
                 "fields": [

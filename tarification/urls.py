@@ -21,6 +21,7 @@ urlpatterns = [
     path("bordereaux/<int:pk>/titres.zip", vues_titres.bordereau_zip, name="bordereau_zip"),
     path("bordereaux/<int:pk>/bordereau.csv", vues_titres.bordereau_csv, name="bordereau_csv"),
     path("bordereaux/<int:pk>/bordereau.xlsx", vues_titres.bordereau_xlsx, name="bordereau_xlsx"),
+    path("bordereaux/<int:pk>/pes.xml", vues_titres.bordereau_pes, name="bordereau_pes"),
     path(
         "bordereaux/<int:pk>/relancer/", vues_titres.bordereau_relancer, name="bordereau_relancer"
     ),

@@ -32,7 +32,7 @@ from tarification.contribution import Contribution, parcourir_contributions
 from tarification.deja_facture import est_annulee, lignes_facturees_de_l_annee
 from tarification.models import ApercuMembre
 from tarification.titres.exercices import exercices_campagne
-from tarification.titres.mentions import avertissements_debiteur
+from tarification.titres.mentions import anomalies_debiteur, avertissements_debiteur
 
 # A member's status in the preview: one list, the stored preview's (ApercuMembre.Statut).
 Statut = ApercuMembre.Statut
@@ -243,6 +243,7 @@ def _membre(contribution: Contribution, factures: dict[str, object]) -> MembreAp
     resultat = contribution.resultat
     membre = MembreApercu(commune=commune, contribution=contribution)
     membre.anomalies = [a.message for a in resultat.anomalies if a.bloquante]
+    membre.anomalies += anomalies_debiteur(commune)
     membre.avertissements = avertissements_debiteur(commune) + [
         a.message for a in resultat.anomalies if not a.bloquante
     ]

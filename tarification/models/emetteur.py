@@ -1,6 +1,7 @@
 """The issuing body (ordonnateur) of the titres and its settings (B5, B6)."""
 
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -94,6 +95,75 @@ class Emetteur(models.Model):
     )
     imputation_frais_sortie = models.CharField(
         "imputation : frais de sortie", max_length=50, blank=True
+    )
+    # B9 — what a PES V2 flow needs of the issuer (EnTetePES, PES Facture) and, per titre
+    # nature, the M57 fonction and the local product code of its lines (the imputation above
+    # is the M57 nature account).
+    code_collectivite = models.CharField(
+        "code collectivité Hélios (CodCol)",
+        max_length=3,
+        blank=True,
+        validators=[RegexValidator(r"^\d{3}$", "Trois chiffres.")],
+    )
+    code_budget = models.CharField(
+        "code budget Hélios (CodBud)",
+        max_length=2,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9A-Z][0-9]$", "Deux caractères, par exemple 00.")],
+    )
+    poste_comptable = models.CharField(
+        "code du poste comptable (IdPost)",
+        max_length=7,
+        blank=True,
+        validators=[RegexValidator(r"^(02[AB]\d{3,4}|\d{6,7})$", "6 ou 7 chiffres (codique).")],
+    )
+    categorie_tiers = models.CharField(
+        "catégorie de tiers de l'émetteur (PES)", max_length=2, default="24"
+    )
+    reference_bdf = models.CharField(
+        "référence Banque de France du budget (RefBdf)",
+        max_length=13,
+        blank=True,
+        help_text="ICS ou numéro d'émetteur associé au budget, exigé par la PES Facture ASAP.",
+    )
+    poste_comptable_nom = models.CharField("poste comptable : nom", max_length=100, blank=True)
+    poste_comptable_adresse = models.CharField(
+        "poste comptable : adresse", max_length=150, blank=True
+    )
+    poste_comptable_code_postal = models.CharField(
+        "poste comptable : code postal", max_length=5, blank=True
+    )
+    poste_comptable_ville = models.CharField("poste comptable : ville", max_length=100, blank=True)
+    encaissement_code_postal = models.CharField(
+        "centre d'encaissement : code postal", max_length=5, blank=True
+    )
+    encaissement_ville = models.CharField(
+        "centre d'encaissement : ville", max_length=100, blank=True
+    )
+    encaissement_tsa = models.CharField("centre d'encaissement : TSA", max_length=38, blank=True)
+    fonction_contribution = models.CharField(
+        "fonction M57 : contribution et audit", max_length=10, default="020"
+    )
+    produit_contribution = models.CharField(
+        "code produit local : contribution et audit", max_length=4, blank=True
+    )
+    fonction_refacturation = models.CharField(
+        "fonction M57 : refacturation", max_length=10, default="020"
+    )
+    produit_refacturation = models.CharField(
+        "code produit local : refacturation", max_length=4, blank=True
+    )
+    fonction_appel_de_fonds = models.CharField(
+        "fonction M57 : appel de fonds", max_length=10, default="020"
+    )
+    produit_appel_de_fonds = models.CharField(
+        "code produit local : appel de fonds", max_length=4, blank=True
+    )
+    fonction_frais_sortie = models.CharField(
+        "fonction M57 : frais de sortie", max_length=10, default="020"
+    )
+    produit_frais_sortie = models.CharField(
+        "code produit local : frais de sortie", max_length=4, blank=True
     )
     history = HistoricalRecords()
 

@@ -80,6 +80,14 @@ class Bordereau(models.Model):
     pdf_message = models.TextField("dernier incident de production", blank=True)
     pdf_debut = models.DateTimeField("production commencée le", null=True, blank=True)
     pdf_fin = models.DateTimeField("production terminée le", null=True, blank=True)
+    # B9 — its PES V2 file, produced once its PDFs exist and validated before it is kept;
+    # never replaced (like the titres' PDFs). The error when it could not be produced.
+    pes = models.FileField(
+        "fichier PES V2", upload_to="pes/%Y/", max_length=255, blank=True, editable=False
+    )
+    pes_sha256 = models.CharField("empreinte du fichier PES", max_length=64, blank=True)
+    pes_genere_le = models.DateTimeField("fichier PES produit le", null=True, blank=True)
+    pes_erreur = models.TextField("pourquoi le fichier PES n'a pu être produit", blank=True)
 
     class Meta:
         verbose_name = "bordereau"

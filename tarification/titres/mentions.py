@@ -8,10 +8,11 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from membres.models import Adhesion, Commune, Etablissement
-from outils.identifiants import iban_lisible
+from outils.identifiants import iban_lisible, siret_valide
 from tarification.models import Emetteur, TitreDeRecettes
 
 Nature = TitreDeRecettes.Nature
@@ -173,12 +174,27 @@ def copie_debiteur(commune: Commune, etablissement: Etablissement | None = None)
     }
 
 
+def anomalies_debiteur(commune: Commune, etablissement: Etablissement | None = None) -> list[str]:
+    """B2 revised — once PES export is on, a public debtor without a valid SIRET blocks its
+    titre: it could not reach Chorus Pro (B8, B9)."""
+    membre = etablissement or commune
+    if settings.PES_EXPORT and not siret_valide(membre.siret):
+        etat = "invalide" if membre.siret else "manquant"
+        return [
+            f"SIRET {etat} : le titre ne peut être transmis à Chorus Pro par le flux PES (B2, "
+            "B8) ; corrigez-le dans la fiche du membre avant d'émettre."
+        ]
+    return []
+
+
 def avertissements_debiteur(commune: Commune, etablissement: Etablissement | None = None):
     """B2 — non-blocking warnings on the debtor's identifiers (B8)."""
     membre = etablissement or commune
     avertissements = []
-    if not membre.siret:
-        avertissements.append("SIRET manquant (Chorus Pro)")
+    if not settings.PES_EXPORT and not siret_valide(membre.siret):
+        avertissements.append(
+            "SIRET invalide (Chorus Pro)" if membre.siret else "SIRET manquant (Chorus Pro)"
+        )
     if not membre.code_service_chorus:
         avertissements.append("code service Chorus Pro manquant")
     if not membre.adresse or not membre.code_postal:

@@ -6,9 +6,12 @@ from collections.abc import Iterable
 
 from membres import notifications
 from tarification.models import TitreDeRecettes
+from tarification.titres.pes import par_chorus_pro
 
 
-def avis_titre_emis(titre: TitreDeRecettes) -> notifications.Avis:
+def avis_titre_emis(titre: TitreDeRecettes, *, pes: bool = False) -> notifications.Avis:
+    """``pes``: its bordereau's PES file exists; the titre then reaches a public debtor with a
+    valid SIRET through Chorus Pro (B8, B9), otherwise by post or e-mail."""
     return notifications.Avis(
         commune_id=titre.commune_id,
         sujet=f"Titre de recettes n° {titre.numero} — exercice {titre.exercice}",
@@ -18,13 +21,14 @@ def avis_titre_emis(titre: TitreDeRecettes) -> notifications.Avis:
             "exercice": titre.exercice,
             "total": titre.total,
             "debiteur": titre.debiteur_nom,
+            "chorus": pes and par_chorus_pro(titre) and not titre.est_correction,
         },
         page="titres",
         comptabilite=True,
     )
 
 
-def notifier_titres_emis(titres: Iterable[TitreDeRecettes]) -> int:
+def notifier_titres_emis(titres: Iterable[TitreDeRecettes], *, pes: bool = False) -> int:
     """Each debtor member's contacts are told where to read and download their titre; for a
     whole campaign, in a fixed number of queries and one connection."""
-    return notifications.envoyer(avis_titre_emis(titre) for titre in titres)
+    return notifications.envoyer(avis_titre_emis(titre, pes=pes) for titre in titres)

@@ -21,6 +21,7 @@ import math
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Prefetch
@@ -33,6 +34,7 @@ from weasyprint.urls import FatalURLFetchingError
 
 from outils.pdf import moteur
 from tarification.models import Bordereau, LigneTitre, TitreDeRecettes
+from tarification.titres import pes
 from tarification.titres.lettres import montant_en_lettres
 from tarification.titres.notifications import notifier_titres_emis
 
@@ -249,8 +251,18 @@ def rendre_pdfs_bordereau(bordereau_id: int) -> int:
     debtors' contacts (once every PDF exists, so that the e-mail's link finds them). Returns
     how many PDFs this task produced. A re-run that produces nothing sends nothing."""
     produits, termine = rendre_bordereau(bordereau_id)
-    if termine and Bordereau.objects.filter(pk=bordereau_id, pdf_rendus__gt=0).exists():
-        notifier_titres_emis(TitreDeRecettes.objects.filter(bordereau_id=bordereau_id))
+    bordereau = Bordereau.objects.filter(pk=bordereau_id, pdf_rendus__gt=0).first()
+    if termine and bordereau is not None:
+        if settings.PES_EXPORT and bordereau.pdf_echecs == 0:
+            # B9: the PES file carries the PDFs; once it exists, the e-mail can truthfully say
+            # the titre reaches the member through Chorus Pro.
+            try:
+                bordereau = pes.produire(bordereau)
+            except ValidationError:
+                logger.exception("Fichier PES du bordereau %s", bordereau_id)
+        notifier_titres_emis(
+            TitreDeRecettes.objects.filter(bordereau_id=bordereau_id), pes=bool(bordereau.pes)
+        )
     return produits
 
 

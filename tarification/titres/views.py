@@ -26,7 +26,7 @@ from tarification.deja_facture import restes_par_ligne
 from tarification.filters import TitreFilter
 from tarification.models import Bordereau, TitreDeRecettes
 from tarification.tables import TitreTable
-from tarification.titres import actes, corrections, exports
+from tarification.titres import actes, corrections, exports, pes
 from tarification.titres.forms import (
     AnnulationForm,
     FraisSortieForm,
@@ -117,6 +117,28 @@ def bordereau_xlsx(request, pk):
         as_attachment=True,
         filename=_nom(bordereau, "xlsx"),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@login_required
+@require_GET
+def bordereau_pes(request, pk):
+    """B9 — the bordereau's PES V2 file (produced and validated at the first request, then kept
+    and served byte-identical); the French reason when it cannot be produced."""
+    bordereau = _get_bordereau_for_user(request.user, pk)
+    try:
+        bordereau = pes.produire(bordereau)
+    except ValidationError as erreur:
+        messages.error(request, erreurs(erreur))
+        campagne = getattr(bordereau, "campagne", None)
+        if campagne is not None:
+            return redirect("tarification:campagne", pk=campagne.pk)
+        return redirect("tarification:titres")
+    return FileResponse(
+        bordereau.pes.open("rb"),
+        as_attachment=True,
+        filename=pes.nom_fichier(bordereau),
+        content_type="application/xml",
     )
 
 

@@ -8,7 +8,8 @@ Prints the time per titre of:
   its template, then one document per titre with its metadata): the difference with the line
   above is the templating (target: within 10 %);
 - one worker process against two sharing the same titres (target: at least 1.8 times);
-each figure the median of ``--fois`` runs (5);
+each figure the median of ``--fois`` runs (5); a PES V2 file of 1,000 titres with their PDFs
+(size, time to build, time to validate against the DGFiP's schema and the Hélios rules);
 and the time of the demo campaign (the next campaign of the demo data: preview, issuing,
 PDFs), in a transaction that is rolled back: nothing is kept, no file is written.
 """
@@ -19,19 +20,25 @@ import statistics
 import time
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, transaction
 from django.utils import timezone
+from stdnum import luhn
 from weasyprint import HTML
 
 from outils.pdf import STATIQUE, moteur
+from outils.pes.construction import construire
+from outils.pes.regles import valider
+from outils.pes.valeurs import BordereauPES, EnTete, LignePES, ParametresFacture, PiecePES, Tiers
 from tarification.calcul import Base
 from tarification.campagne import actes
 from tarification.campagne import apercu as module_apercu
-from tarification.models import Bordereau, Campagne, LigneTitre, TitreDeRecettes
+from tarification.models import Bordereau, Campagne, Emetteur, LigneTitre, TitreDeRecettes
 from tarification.textes import texte_base
-from tarification.titres import pdf
+from tarification.titres import pdf, pes
 from tarification.titres.mentions import FORMULE_EXECUTOIRE, voies_de_recours
 
 
@@ -109,6 +116,12 @@ def titres_synthetiques(nombre: int):
         titre.total = socle + Decimal("400.00")
         titres.append(titre)
     return titres, lignes
+
+
+def _siret_bench(i: int) -> str:
+    siren = f"2{i:07d}"
+    siren += luhn.calc_check_digit(siren)
+    return siren + "0001" + luhn.calc_check_digit(siren + "0001")
 
 
 def _mediane(mesure, fois: int) -> float:
@@ -195,7 +208,87 @@ class Command(BaseCommand):
             f"  Deux processus de rendu : {titres / deux:5.1f} titres/s contre {titres / un:5.1f} "
             f"pour un seul, soit {un / deux:.2f} × (objectif ≥ 1,8 ×)"
         )
+        self._pes(ecrire, liste, lignes)
         self._campagne_demo(ecrire)
+
+    def _pes(self, ecrire, liste, lignes, nombre: int = 1000):
+        """B9 — a PES V2 file of ``nombre`` titres (each with a real rendered PDF of ~19 Kio),
+        built then validated against the DGFiP schema and the Hélios rules."""
+        if not (Path(settings.PES_SCHEMAS_DIR) / "PES_V2/Rev0/PES_Aller.xsd").is_file():
+            ecrire(
+                f"Fichier PES : schémas absents de PES_SCHEMAS_DIR ({settings.PES_SCHEMAS_DIR})."
+            )
+            return
+        pdfs = list(pdf.rendre(liste[:10], lignes=lignes).values())
+        pieces = tuple(
+            PiecePES(
+                numero=i,
+                objet="Contribution 2026 au service commun des systèmes d'information",
+                lignes=(
+                    LignePES(
+                        objet="Socle complet 2026",
+                        nature="70875",
+                        fonction="020",
+                        cod_prod_loc="SC01",
+                        montant=Decimal("5532.50") + i,
+                    ),
+                ),
+                tiers=Tiers(
+                    nom=f"Commune de Démonstration {i}",
+                    siret=_siret_bench(i),
+                    cat_tiers="23",
+                    nat_jur="09",
+                    adresse="Mairie",
+                    code_postal="35600",
+                    ville="Redon",
+                ),
+                edition="02",
+                pdf=pdfs[i % len(pdfs)] + str(i).encode(),
+            )
+            for i in range(1, nombre + 1)
+        )
+        entete = EnTete(
+            id_post="0359999",
+            id_coll="24350074199903",
+            cod_col="999",
+            cod_bud="00",
+            libelle_col_bud="Redon Agglomération - budget principal",
+            emetteur_sigle="SERVICECOMMUN",
+            emetteur_adresse="servicecommun bench",
+            nom_fichier="pes-bench.xml",
+            facture=ParametresFacture(
+                nom="Redon Agglomération",
+                cat_tiers="24",
+                adresse="3 rue Charles Sillard",
+                code_postal="35600",
+                ville="Redon",
+                ref_bdf="DEMO999999",
+                signataire_nom="NOM",
+                signataire_prenom="Prénom",
+                signataire_role="Président",
+                poste_nom="SGC de Redon",
+                poste_adresse="1 rue de la Trésorerie",
+                poste_code_postal="35600",
+                poste_ville="Redon",
+                encaissement_code_postal="35908",
+                encaissement_ville="Rennes cedex 9",
+            ),
+        )
+        debut = time.perf_counter()
+        contenu = construire(
+            entete,
+            BordereauPES(exercice=2027, numero=1, date=date(2027, 2, 10), pieces=pieces),
+            date_production=date(2027, 2, 10),
+        )
+        construit = time.perf_counter() - debut
+        debut = time.perf_counter()
+        valider(contenu, settings.PES_SCHEMAS_DIR)
+        valide = time.perf_counter() - debut
+        ecrire(
+            f"Fichier PES de {nombre} titres (Chorus Pro, PDF joints) : "
+            f"{len(contenu) / 2**20:.1f} Mio, construit en {construit:.2f} s, validé (schéma "
+            f"DGFiP et règles Hélios) en {valide:.2f} s"
+        )
 
     def _campagne_demo(self, ecrire):
         try:
@@ -208,6 +301,7 @@ class Command(BaseCommand):
             return
         annee = dernier + 1
         mesures = {}
+        taille_pes = 0
         try:
             with transaction.atomic():
                 debut = time.perf_counter()
@@ -226,8 +320,13 @@ class Command(BaseCommand):
                     if resultat
                     else []
                 )
-                pdf.rendre(emis)
+                pdfs = pdf.rendre(emis)
                 mesures["PDF"] = time.perf_counter() - debut
+                if resultat and Emetteur.courant() and Emetteur.courant().code_collectivite:
+                    debut = time.perf_counter()
+                    contenu = pes.construire_pes(resultat.bordereau, pdfs=pdfs)
+                    mesures["fichier PES"] = time.perf_counter() - debut
+                    taille_pes = len(contenu)
                 raise _Annulation
         except _Annulation:
             pass
@@ -237,4 +336,5 @@ class Command(BaseCommand):
             f"{len(apercu.a_emettre)} titres, {total:.2f} s au total — "
             + ", ".join(f"{nom} {duree:.2f} s" for nom, duree in mesures.items())
             + " (annulée : rien n'est conservé)"
+            + (f" ; fichier PES de {taille_pes / 1024:.0f} Kio, validé" if taille_pes else "")
         )

@@ -11,6 +11,7 @@ with their réductions and annulations).
 from datetime import date
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -19,9 +20,9 @@ from django.db.models import Q
 from outils.formats import formater_euros
 from tarification.campagne import actes
 from tarification.campagne import apercu as campagne
-from tarification.models import TitreDeRecettes
+from tarification.models import Bordereau, TitreDeRecettes
 from tarification.textes import texte_base
-from tarification.titres import exports, pdf
+from tarification.titres import exports, pdf, pes
 
 
 class Command(BaseCommand):
@@ -121,3 +122,21 @@ class Command(BaseCommand):
                 f"{base.name}.xlsx ({len(liste)} titre(s))."
             )
         )
+        if not settings.PES_EXPORT:
+            return
+        # B9: one PES V2 file per bordereau of these titres, validated before it is written.
+        erreurs = []
+        for bordereau in Bordereau.objects.filter(pk__in=qs.values("bordereau_id")).order_by(
+            "numero"
+        ):
+            try:
+                bordereau = pes.produire(bordereau)
+            except ValidationError as erreur:
+                erreurs.append(" ".join(erreur.messages))
+                continue
+            cible = dossier / pes.nom_fichier(bordereau)
+            with bordereau.pes.open("rb") as fichier:
+                cible.write_bytes(fichier.read())
+            self.stdout.write(self.style.SUCCESS(f"Fichier PES : {cible.name}."))
+        if erreurs:
+            raise CommandError("\n".join(erreurs))
