@@ -10,14 +10,15 @@ The issuer's settings that the members' demo leaves empty are completed here wit
 marked "démo" where they are not known facts (to be confirmed by the comptable).
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from membres.models import Adhesion
 from tarification.campagne import actes as actes_campagne
-from tarification.models import Bordereau, Campagne, Emetteur, TitreDeRecettes
-from tarification.titres import actes, pdf
+from tarification.models import Bordereau, Campagne, Emetteur, Signataire, TitreDeRecettes
+from tarification.titres import actes, pdf, recapitulatif
 
 EMETTEUR = {
     # The president's name is not in the project's sources: a visible demo placeholder, never
@@ -76,6 +77,35 @@ def completer_emetteur() -> Emetteur | None:
     return emetteur
 
 
+# B10 — the delegation register: the president (the demo's ordonnateur) and a vice-president
+# with a delegation of signature; names and arrêté are visible placeholders (démo).
+SIGNATAIRES = [
+    {
+        "role": Signataire.Role.ORDONNATEUR,
+        "prenom": "Prénom",
+        "nom": "NOM (démo)",
+        "qualite": "Président de Redon Agglomération",
+        "debut": date(2020, 7, 15),
+    },
+    {
+        "role": Signataire.Role.DELEGATAIRE,
+        "prenom": "Prénom",
+        "nom": "DÉLÉGATAIRE (démo)",
+        "qualite": "Vice-président chargé des finances",
+        "debut": date(2020, 7, 20),
+        "arrete_numero": "démo 2020-045",
+        "arrete_date": date(2020, 7, 20),
+    },
+]
+
+
+def charger_signataires() -> None:
+    for valeurs in SIGNATAIRES:
+        Signataire.objects.get_or_create(
+            role=valeurs["role"], nom=valeurs["nom"], defaults=valeurs
+        )
+
+
 def _utilisateur(username):
     return get_user_model().objects.filter(username=username).first()
 
@@ -104,6 +134,7 @@ def _campagne(annee: int, exercice: int, le: date, par) -> None:
 def charger():
     if completer_emetteur() is None:
         return
+    charger_signataires()
     dsi, finances = _utilisateur("dsi"), _utilisateur("finances")
     evenements = [(livre_le, "audit", (insee, livre_le, dsi)) for insee, livre_le in AUDITS]
     evenements += [
@@ -119,3 +150,10 @@ def charger():
         Bordereau.objects.filter(titres__pdf="").distinct().values_list("pk", flat=True)
     ):
         pdf.rendre_bordereau(bordereau_id)
+    # The past bordereaux were signed by the ordonnateur two days after their issue.
+    for bordereau in Bordereau.objects.filter(recapitulatif="").order_by("exercice", "numero"):
+        recapitulatif.produire(
+            bordereau=bordereau,
+            par=finances,
+            le=min(bordereau.date_emission + timedelta(days=2), timezone.localdate()),
+        )

@@ -119,6 +119,13 @@ PES_SCHEMAS_DIR = env.path(
 # Pro (Edition 02).
 PES_EXPORT = env.bool("PES_EXPORT", default=False)
 
+# --- B10: the bordereau récapitulatif may be signed electronically (PAdES B-B) with a
+# certificate: a PKCS#12 file and its password; optionally the PEM certificate of the
+# authority that issued it (trusted when checking the signature).
+RECAPITULATIF_CERTIFICAT = env.str("RECAPITULATIF_CERTIFICAT", default="")
+RECAPITULATIF_CERTIFICAT_MOT_DE_PASSE = env.str("RECAPITULATIF_CERTIFICAT_MOT_DE_PASSE", default="")
+RECAPITULATIF_CERTIFICAT_RACINE = env.str("RECAPITULATIF_CERTIFICAT_RACINE", default="")
+
 # --- Authentication
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses throttled logins

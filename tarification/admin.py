@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from tarification import calcul
-from tarification.models import Emetteur, LigneBareme, VersionBareme
+from tarification.models import Emetteur, LigneBareme, Signataire, VersionBareme
 
 LIGNE_FIELDS = [
     "service",
@@ -181,3 +181,26 @@ class EmetteurAdmin(SimpleHistoryAdmin):
 
 
 from tarification.titres import admin as admin_titres  # noqa: E402,F401  (registers the titres admin)
+
+
+@admin.register(Signataire)
+class SignataireAdmin(SimpleHistoryAdmin):
+    """B10 — the delegation register: who may sign bordereaux, and when."""
+
+    list_display = ["__str__", "role", "debut", "fin", "arrete_numero"]
+    list_filter = ["role"]
+    search_fields = ["nom", "prenom", "qualite", "arrete_numero"]
+    fields = [
+        "role",
+        ("prenom", "nom"),
+        "qualite",
+        ("debut", "fin"),
+        ("arrete_numero", "arrete_date"),
+        "arrete",
+    ]
+
+    def has_delete_permission(self, request, obj=None):
+        # A signatory who signed a bordereau stays on the register (the bordereau names him).
+        if obj is not None and obj.bordereaux.exists():
+            return False
+        return super().has_delete_permission(request, obj)

@@ -22,6 +22,13 @@ urlpatterns = [
     path("bordereaux/<int:pk>/bordereau.csv", vues_titres.bordereau_csv, name="bordereau_csv"),
     path("bordereaux/<int:pk>/bordereau.xlsx", vues_titres.bordereau_xlsx, name="bordereau_xlsx"),
     path("bordereaux/<int:pk>/pes.xml", vues_titres.bordereau_pes, name="bordereau_pes"),
+    path("bordereaux/<int:pk>/signer/", vues_titres.bordereau_signer, name="bordereau_signer"),
+    path(
+        "bordereaux/<int:pk>/recapitulatif.pdf",
+        vues_titres.bordereau_recapitulatif,
+        name="bordereau_recapitulatif",
+    ),
+    path("titres/numeros-officiels/", vues_titres.numeros_officiels, name="numeros_officiels"),
     path(
         "bordereaux/<int:pk>/relancer/", vues_titres.bordereau_relancer, name="bordereau_relancer"
     ),

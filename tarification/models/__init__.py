@@ -4,6 +4,7 @@ their series, the campaign's stored preview and issue requests."""
 from tarification.models.bareme import LigneBareme, VersionBareme, VersionBaremeQuerySet
 from tarification.models.campagne import ApercuCampagne, ApercuMembre, DemandeEmission
 from tarification.models.emetteur import Emetteur
+from tarification.models.signataires import Signataire, SignataireQuerySet
 from tarification.models.titres import (
     Bordereau,
     Campagne,
@@ -28,6 +29,8 @@ __all__ = [
     "LigneBareme",
     "LigneTitre",
     "LigneTitreQuerySet",
+    "Signataire",
+    "SignataireQuerySet",
     "TitreDeRecettes",
     "TitreImmuable",
     "TitreQuerySet",

@@ -88,6 +88,27 @@ class Bordereau(models.Model):
     pes_sha256 = models.CharField("empreinte du fichier PES", max_length=64, blank=True)
     pes_genere_le = models.DateTimeField("fichier PES produit le", null=True, blank=True)
     pes_erreur = models.TextField("pourquoi le fichier PES n'a pu être produit", blank=True)
+    # B10 — the bordereau récapitulatif, the one document signed: produced once, never again.
+    signataire = models.ForeignKey(
+        "tarification.Signataire",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bordereaux",
+        verbose_name="signataire",
+    )
+    signe_le = models.DateField("signé le", null=True, blank=True)
+    recapitulatif = models.FileField(
+        "bordereau récapitulatif (PDF)",
+        upload_to="recapitulatifs/%Y/",
+        max_length=255,
+        blank=True,
+        editable=False,
+    )
+    recapitulatif_sha256 = models.CharField("empreinte du récapitulatif", max_length=64, blank=True)
+    recapitulatif_signe = models.BooleanField(
+        "signé électroniquement (PAdES)", default=False, editable=False
+    )
 
     class Meta:
         verbose_name = "bordereau"

@@ -27,6 +27,7 @@ from tarification.titres.mentions import (
     fondement_sortie,
     nom_epci,
 )
+from tarification.titres.numeros_officiels import titre_ayant
 
 Nature = TitreDeRecettes.Nature
 ZERO = Decimal("0.00")
@@ -228,6 +229,12 @@ def enregistrer_references_officielles(
     """B3 — the titre and bordereau numbers the finance suite gave this pièce (the issued PDF
     is not changed; the numbers are shown in the portal and the exports)."""
     titre = TitreDeRecettes.objects.select_for_update().get(pk=titre.pk)
+    autre = titre_ayant(titre, numero_officiel.strip())
+    if autre is not None:
+        raise ValidationError(
+            f"Le n° officiel {numero_officiel.strip()} est déjà celui du titre n° {autre.numero} "
+            f"(exercice {autre.exercice})."
+        )
     titre.numero_officiel = numero_officiel.strip()
     titre.bordereau_officiel = bordereau_officiel.strip()
     titre.save(update_fields=["numero_officiel", "bordereau_officiel"])

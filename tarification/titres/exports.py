@@ -86,11 +86,19 @@ def xlsx_bordereau(titres: Iterable[TitreDeRecettes]) -> bytes:
     )
 
 
-def ecrire_zip(titres: Iterable[TitreDeRecettes], cible) -> int:
-    """Write the stored PDF of each titre (byte-identical) into a ZIP; returns how many.
+def ecrire_zip(titres: Iterable[TitreDeRecettes], cible, *, bordereaux=()) -> int:
+    """Write the stored PDF of each titre (byte-identical) into a ZIP, with the signed
+    récapitulatif of each of ``bordereaux`` that has one (B10); returns how many titres.
     PDFs are already compressed: stored as is."""
     nombre = 0
     with zipfile.ZipFile(cible, "w", compression=zipfile.ZIP_STORED) as archive:
+        for bordereau in bordereaux:
+            if bordereau.recapitulatif:
+                with bordereau.recapitulatif.open("rb") as fichier:
+                    archive.writestr(
+                        f"recapitulatif-{bordereau.exercice}-{bordereau.numero:04d}.pdf",
+                        fichier.read(),
+                    )
         for titre in titres:
             if not titre.pdf:
                 continue

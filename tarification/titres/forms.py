@@ -11,6 +11,7 @@ from membres.fichiers import verifier_fichier
 from membres.models import Adhesion, Commune, Etablissement, Formule
 from outils.formats import formater_euros
 from outils.formulaires import NombreFrancais
+from tarification.models import Signataire
 from tarification.titres.actes import TYPES_FACTURE
 from tarification.titres.exercices import exercices_campagne
 
@@ -139,6 +140,27 @@ class ReductionForm(forms.Form):
             raise ValidationError("Indiquez le montant à réduire sur au moins une ligne.")
         donnees["reductions"] = reductions
         return donnees
+
+
+class ImportNumerosOfficielsForm(forms.Form):
+    fichier = forms.FileField(
+        label="Fichier CSV du logiciel financier",
+        help_text="Colonnes exercice;budget;titre;titre_officiel;bordereau_officiel (UTF-8, "
+        "séparateur point-virgule). Une ligne en erreur : rien n'est importé.",
+    )
+
+
+class SignatureRecapitulatifForm(forms.Form):
+    signataire = forms.ModelChoiceField(
+        label="Signataire",
+        queryset=Signataire.objects.none(),
+        empty_label=None,
+        help_text="L'ordonnateur ou un délégataire en fonction à la date du bordereau et ce jour.",
+    )
+
+    def __init__(self, *args, signataires, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["signataire"].queryset = signataires
 
 
 class ReferencesOfficiellesForm(forms.Form):

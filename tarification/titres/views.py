@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
@@ -26,15 +27,18 @@ from tarification.deja_facture import restes_par_ligne
 from tarification.filters import TitreFilter
 from tarification.models import Bordereau, TitreDeRecettes
 from tarification.tables import TitreTable
-from tarification.titres import actes, corrections, exports, pes
+from tarification.titres import actes, corrections, exports, pes, recapitulatif
+from tarification.titres import numeros_officiels as numeros_officiels_import
 from tarification.titres.forms import (
     AnnulationForm,
     FraisSortieForm,
+    ImportNumerosOfficielsForm,
     LignesFraisFormSet,
     LivraisonAuditForm,
     ReductionForm,
     RefacturationForm,
     ReferencesOfficiellesForm,
+    SignatureRecapitulatifForm,
 )
 from tarification.titres.pdf import planifier_rendu, relancer
 
@@ -89,7 +93,7 @@ def bordereau_zip(request, pk):
     bordereau = _get_bordereau_for_user(request.user, pk)
     # Closed by FileResponse once sent (not a context manager: the response outlives this).
     fichier = tempfile.SpooledTemporaryFile(max_size=20 * 1024 * 1024)  # noqa: SIM115
-    exports.ecrire_zip(_titres_du_bordereau(bordereau), fichier)
+    exports.ecrire_zip(_titres_du_bordereau(bordereau), fichier, bordereaux=[bordereau])
     fichier.seek(0)
     return FileResponse(
         fichier, as_attachment=True, filename=_nom(bordereau, "zip"), content_type="application/zip"
@@ -120,6 +124,98 @@ def bordereau_xlsx(request, pk):
     )
 
 
+def _retour_bordereau(bordereau):
+    campagne = getattr(bordereau, "campagne", None)
+    if campagne is not None:
+        return redirect("tarification:campagne", pk=campagne.pk)
+    return redirect("tarification:titres")
+
+
+@login_required
+@permission_required(EMETTRE, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def bordereau_signer(request, pk):
+    """B10 — produce the bordereau récapitulatif signed by the ordonnateur or a délégataire in
+    force on the bordereau's date and today (once; never again)."""
+    bordereau = _get_bordereau_for_user(request.user, pk)
+    if bordereau.recapitulatif:
+        messages.info(request, "Le récapitulatif de ce bordereau est déjà signé.")
+        return _retour_bordereau(bordereau)
+    possibles = recapitulatif.signataires_possibles(bordereau, timezone.localdate())
+    form = SignatureRecapitulatifForm(data=request.POST or None, signataires=possibles)
+    if form.is_valid():
+        try:
+            recapitulatif.produire(
+                bordereau=bordereau, par=request.user, signataire=form.cleaned_data["signataire"]
+            )
+        except ValidationError as erreur:
+            form.add_error(None, erreurs(erreur))
+        else:
+            messages.success(request, "Bordereau récapitulatif produit et signé.")
+            return _retour_bordereau(bordereau)
+    aide = (
+        "Seul le bordereau est signé (CGCT, art. L. 1617-5, 4°) : son récapitulatif nomme le "
+        "signataire et ne se refait pas."
+    )
+    if not possibles.exists():
+        aide = (
+            f"Aucun signataire en vigueur le {bordereau.date_emission:%d/%m/%Y} et aujourd'hui : "
+            "enregistrez l'ordonnateur ou une délégation de signature dans le registre "
+            "(administration › registre des délégations de signature)."
+        )
+    return _page_formulaire(
+        request,
+        f"Signer le bordereau n° {bordereau.numero} (exercice {bordereau.exercice})",
+        form,
+        aide=aide,
+        bouton="Produire le récapitulatif signé",
+    )
+
+
+@login_required
+@require_GET
+def bordereau_recapitulatif(request, pk):
+    bordereau = _get_bordereau_for_user(request.user, pk)
+    if not bordereau.recapitulatif:
+        raise Http404
+    return FileResponse(
+        bordereau.recapitulatif.open("rb"),
+        as_attachment=True,
+        filename=recapitulatif.nom_fichier(bordereau),
+        content_type="application/pdf",
+    )
+
+
+@login_required
+@permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def numeros_officiels(request):
+    """B3 — the official numbers given by the finance suite, imported in bulk, all or nothing."""
+    form = ImportNumerosOfficielsForm(data=request.POST or None, files=request.FILES or None)
+    if form.is_valid():
+        try:
+            resultat = numeros_officiels_import.importer(form.cleaned_data["fichier"].read())
+        except ValidationError as erreur:
+            for message in erreur.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(
+                request,
+                f"{resultat.lignes} ligne(s) lue(s) : {resultat.enregistres} titre(s) "
+                f"numéroté(s), {resultat.deja} déjà à jour.",
+            )
+            return redirect("tarification:titres")
+    return _page_formulaire(
+        request,
+        "Importer les numéros officiels des titres",
+        form,
+        aide="Le logiciel financier renumérote parfois les titres importés : ce fichier "
+        "rapporte ses numéros de titre et de bordereau, affichés à côté des nôtres dans le "
+        "portail, les exports et les récapitulatifs (les PDF émis ne changent pas).",
+        bouton="Importer",
+    )
+
+
 @login_required
 @require_GET
 def bordereau_pes(request, pk):
@@ -130,10 +226,7 @@ def bordereau_pes(request, pk):
         bordereau = pes.produire(bordereau)
     except ValidationError as erreur:
         messages.error(request, erreurs(erreur))
-        campagne = getattr(bordereau, "campagne", None)
-        if campagne is not None:
-            return redirect("tarification:campagne", pk=campagne.pk)
-        return redirect("tarification:titres")
+        return _retour_bordereau(bordereau)
     return FileResponse(
         bordereau.pes.open("rb"),
         as_attachment=True,

@@ -13,7 +13,8 @@ from itertools import groupby
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Prefetch
 
-from tarification.models import Compteur, LigneTitre, TitreDeRecettes
+from tarification.models import Bordereau, Compteur, LigneTitre, TitreDeRecettes
+from tarification.titres import recapitulatif
 
 
 def _nom(titre) -> str:
@@ -88,12 +89,43 @@ def anomalies(*, avec_pdf: bool = True) -> list[str]:
                 f"Exercice {exercice}, {budget} : l'empreinte du compteur ne correspond pas à "
                 f"celle du titre n° {dernier}."
             )
+    if avec_pdf:
+        problemes += anomalies_des_bordereaux()
     for (exercice, budget), compteur in compteurs.items():
         if (exercice, budget) not in vues and compteur.dernier:
             problemes.append(
                 f"Exercice {exercice}, {budget} : le compteur indique {compteur.dernier} titre(s), "
                 "aucun n'est enregistré (supprimés hors de l'application ?)."
             )
+    return problemes
+
+
+def anomalies_des_bordereaux() -> list[str]:
+    """B9, B10 — each bordereau's kept files (PES, récapitulatif) unchanged since produced, and
+    a récapitulatif signed electronically still validly signed."""
+    problemes = []
+    bordereaux = Bordereau.objects.exclude(pes="", recapitulatif="").order_by("exercice", "numero")
+    for bordereau in bordereaux:
+        nom = f"Bordereau n° {bordereau.numero} (exercice {bordereau.exercice}, {bordereau.budget})"
+        for champ, empreinte, quoi in [
+            ("pes", bordereau.pes_sha256, "fichier PES"),
+            ("recapitulatif", bordereau.recapitulatif_sha256, "récapitulatif"),
+        ]:
+            fichier = getattr(bordereau, champ)
+            if not fichier:
+                continue
+            try:
+                with fichier.open("rb") as f:
+                    contenu = f.read()
+            except OSError:
+                problemes.append(f"{nom} : {quoi} introuvable ({fichier.name}).")
+                continue
+            if hashlib.sha256(contenu).hexdigest() != empreinte:
+                problemes.append(f"{nom} : {quoi} modifié depuis sa production.")
+            elif champ == "recapitulatif" and bordereau.recapitulatif_signe:
+                raison = recapitulatif.verifier_signature(contenu)
+                if raison:
+                    problemes.append(f"{nom} : signature électronique du récapitulatif : {raison}.")
     return problemes
 
 
