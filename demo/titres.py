@@ -101,9 +101,7 @@ SIGNATAIRES = [
 
 def charger_signataires() -> None:
     for valeurs in SIGNATAIRES:
-        Signataire.objects.get_or_create(
-            role=valeurs["role"], nom=valeurs["nom"], defaults=valeurs
-        )
+        Signataire.objects.get_or_create(role=valeurs["role"], nom=valeurs["nom"], defaults=valeurs)
 
 
 def _utilisateur(username):
