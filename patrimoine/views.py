@@ -15,14 +15,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from membres.models import Adhesion, Commune
+from outils.requetes import compte
 from patrimoine import actes, exports, sortie
 from patrimoine.forms import (
     DateForm,
@@ -101,21 +101,6 @@ def _messages_erreur(request, erreur: ValidationError) -> None:
         messages.error(request, message)
 
 
-def _compte(modele, chemin: str, **filtres):
-    """The number of ``modele`` rows of each commune, as a subquery (no join explosion)."""
-    return Coalesce(
-        Subquery(
-            modele.objects.filter(**{chemin: OuterRef("pk")}, **filtres)
-            .order_by()
-            .values(chemin)
-            .annotate(n=Count("pk"))
-            .values("n"),
-            output_field=IntegerField(),
-        ),
-        0,
-    )
-
-
 # --- The register of the whole service -----------------------------------------------------
 
 
@@ -131,14 +116,13 @@ def registre(request):
             | Exists(Contrat.objects.filter(commune=OuterRef("pk")))
         )
         .annotate(
-            nb_audits=_compte(Audit, "commune"),
-            nb_biens=_compte(Bien, "commune"),
-            nb_contrats=_compte(Contrat, "commune"),
-            nb_biens_transferes=_compte(TransfertBien, "bien__commune"),
-            nb_contrats_portes=_compte(
-                TransfertContrat,
+            nb_audits=compte(Audit.objects.all(), "commune"),
+            nb_biens=compte(Bien.objects.all(), "commune"),
+            nb_contrats=compte(Contrat.objects.all(), "commune"),
+            nb_biens_transferes=compte(TransfertBien.objects.all(), "bien__commune"),
+            nb_contrats_portes=compte(
+                TransfertContrat.objects.filter(sort__in=TransfertContrat.Sort.portes_par_epci()),
                 "contrat__commune",
-                sort__in=TransfertContrat.Sort.portes_par_epci(),
             ),
         )
         .order_by("nom")
