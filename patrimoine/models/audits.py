@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from membres.models import Adhesion, Commune, Document, Formule
 from outils.dates import ajouter_mois
+from outils.formats import de_commune
 from tarification.calcul import fin_fenetre_t5
 from tarification.models import TitreDeRecettes
 
@@ -153,7 +154,7 @@ class Audit(models.Model):
         ]
 
     def __str__(self):
-        return f"Audit de {self.commune.nom} demandé le {self.demande_le:%d/%m/%Y}"
+        return f"Audit {de_commune(self.commune.nom)} demandé le {self.demande_le:%d/%m/%Y}"
 
     # --- A1: the state, read from the dates the acts record ----------------------------------
     @property

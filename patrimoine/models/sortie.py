@@ -11,6 +11,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from membres.models import Adhesion, Commune
+from outils.formats import de_commune
 from patrimoine.models.audits import MONTANT
 from patrimoine.models.registre import TransfertBien, TransfertContrat
 from tarification.models import TitreDeRecettes
@@ -88,7 +89,9 @@ class EtatDeSortie(models.Model):
         ]
 
     def __str__(self):
-        return f"État de sortie de {self.adhesion.commune.nom} ({self.dernier_jour:%d/%m/%Y})"
+        return (
+            f"État de sortie {de_commune(self.adhesion.commune.nom)} ({self.dernier_jour:%d/%m/%Y})"
+        )
 
     @property
     def commune(self) -> Commune:
