@@ -61,7 +61,7 @@ class AuditAdmin(SimpleHistoryAdmin):
     list_filter = [StatutAuditFilter, "origine"]
     list_select_related = ["commune"]
     search_fields = ["commune__nom", "commune__code_insee", "demande_reference"]
-    autocomplete_fields = ["commune"]
+    autocomplete_fields = ["commune", "adhesion"]
     inlines = [ConstatInline, PreconisationInline]
     # The steps are recorded by the acts (audit page): never typed here.
     etapes = [
@@ -93,11 +93,6 @@ class AuditAdmin(SimpleHistoryAdmin):
         ),
         ("Déroulement (enregistré depuis la page de l'audit)", {"fields": etapes}),
     ]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "adhesion":
-            kwargs["queryset"] = db_field.related_model.objects.select_related("commune")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description="état")
     def etat(self, obj):
