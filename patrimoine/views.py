@@ -363,6 +363,9 @@ def audit_etape(request, pk, etape):
             f"Cette étape n'est pas possible : l'audit est « {audit.get_statut_display()} ».",
         )
         return redirect("patrimoine:audit", pk=audit.pk)
+    if etape == "livrer" and audit.est_facture and not request.user.has_perm(EMETTRE):
+        # The delivery of a socle annexe audit issues its titre (T2): the right to issue.
+        raise PermissionDenied("La remise de ce rapport émet le titre de l'audit.")
     if form.is_valid():
         d = form.cleaned_data
         try:

@@ -264,3 +264,29 @@ def test_the_pages_run_a_fixed_number_of_queries(
         fabrique.contrat(premiere, objet=f"Contrat supplémentaire {i}")
     with django_assert_num_queries(requetes):
         assert dsi.get(url).status_code == 200
+
+
+def test_A1_T2_delivering_a_billed_audit_needs_the_right_to_issue(
+    client, django_user_model, membre, bareme_article_7, emetteur
+):
+    from django.contrib.auth.models import Permission
+
+    commune = membre(formule="audit", date_effet=date(2026, 1, 1))
+    audit = actes.demander_audit(
+        commune=commune,
+        origine=Audit.Origine.ANNEXE,
+        adhesion=commune.adhesions.get(),
+        demande_le=date(2026, 1, 10),
+        demande_reference="délibération",
+        par=None,
+    )
+    actes.commencer_audit(audit=audit, le=date(2026, 2, 1), par=None)
+    agent = django_user_model.objects.create_user("auditeur", is_staff=True)
+    agent.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_audit", "change_audit"])
+    )
+    client.force_login(agent)
+    url = reverse("patrimoine:audit_etape", args=[audit.pk, "livrer"])
+    assert client.post(url, {"livrer-le": "2026-04-15"}).status_code == 403
+    audit.refresh_from_db()
+    assert audit.livre_le is None and not TitreDeRecettes.objects.exists()
