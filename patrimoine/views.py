@@ -104,10 +104,10 @@ def _messages_erreur(request, erreur: ValidationError) -> None:
 # --- The register of the whole service -----------------------------------------------------
 
 
-@dsi_requis(VOIR)
+@dsi_requis(VOIR, VOIR_SORTIE, une_suffit=True)
 def registre(request):
     """A2, A3 — every member with an audit, an inventory or a transfer, and the members in
-    préavis with their état de sortie."""
+    préavis with their état de sortie (where the finance officer finds the états to issue)."""
     jour = timezone.localdate()
     communes = (
         Commune.objects.filter(
@@ -136,7 +136,12 @@ def registre(request):
     return render(
         request,
         "patrimoine/registre.html",
-        {"page": page, "preavis": preavis, "jour": jour},
+        {
+            "page": page,
+            "preavis": preavis,
+            "jour": jour,
+            "voit_registre": request.user.has_perm(VOIR),
+        },
     )
 
 

@@ -290,3 +290,15 @@ def test_A1_T2_delivering_a_billed_audit_needs_the_right_to_issue(
     assert client.post(url, {"livrer-le": "2026-04-15"}).status_code == 403
     audit.refresh_from_db()
     assert audit.livre_le is None and not TitreDeRecettes.objects.exists()
+
+
+def test_the_finance_officer_of_the_demo_finds_the_etats_on_the_register(
+    client, responsable_financier, sortant, agent_dsi
+):
+    from django.contrib.auth.models import Permission
+
+    etat = actes.calculer_etat_de_sortie(adhesion=sortant.adhesions.get(), par=agent_dsi)
+    responsable_financier.user_permissions.add(Permission.objects.get(codename="view_etatdesortie"))
+    client.force_login(responsable_financier)
+    page = client.get(reverse("patrimoine:registre")).content.decode()
+    assert reverse("patrimoine:sortie", args=[etat.pk]) in page
