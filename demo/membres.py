@@ -221,6 +221,7 @@ def charger_comptes():
                 "tarification",
                 "groupements",
                 "missions",
+                "patrimoine",
                 "portail",
             ]
         )
@@ -231,6 +232,9 @@ def charger_comptes():
             content_type__app_label="tarification", codename__startswith="view_"
         )
         | Permission.objects.filter(content_type__app_label="membres", codename__startswith="view_")
+        | Permission.objects.filter(
+            content_type__app_label="patrimoine", codename="view_etatdesortie"
+        )
         | Permission.objects.filter(codename__in=["emettre_titres", "view_campagne"])
     )
     communes = {c.code_insee: c for c in Commune.objects.all()}

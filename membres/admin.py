@@ -269,7 +269,15 @@ class AdhesionAdmin(SimpleHistoryAdmin):
     list_select_related = ["commune"]
     search_fields = ["commune__nom", "commune__code_insee", "deliberation_numero"]
     autocomplete_fields = ["commune", "precedente"]
-    readonly_fields = ["dernier_jour", "motif_fin", "statut_affiche", "reconduction_affichee"]
+    # The audit's delivery date is recorded with the audit's delivery (its page issues the
+    # titre, T2): typed here, it would price nothing and disagree with the audit.
+    readonly_fields = [
+        "dernier_jour",
+        "motif_fin",
+        "statut_affiche",
+        "reconduction_affichee",
+        "audit_livre_le",
+    ]
     inlines = [TarifDerogatoireInline, DocumentInline]
     # By commune (its index) rather than by name, no date drill-down: both read the whole
     # table on each page at 35,000 communes.

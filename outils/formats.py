@@ -8,6 +8,7 @@ locale: an amount never wraps between its digits and its « € ».
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -78,3 +79,13 @@ def formater_date(jour: date | datetime) -> str:
 def formater_annee(annee: int) -> str:
     """A year is a name, not a quantity: « 2026 », never « 2 026 »."""
     return str(int(annee))
+
+
+def de_commune(nom: str) -> str:
+    """« de Redon », « d'Allaire », « des Fougerêts » (Les Fougerêts), « du Temple »."""
+    if nom.startswith("Les "):
+        return f"des {nom[4:]}"
+    if nom.startswith("Le "):
+        return f"du {nom[3:]}"
+    initiale = unicodedata.normalize("NFD", nom[:1])[:1].lower()
+    return f"d'{nom}" if initiale in "aeiouyh" else f"de {nom}"

@@ -13,7 +13,9 @@ the titres and to the calculator to the cent:
   correction is counted with the nature of the titre it corrects;
 - niveau 1: ``missions.dotations.bilan_niveau1`` (allowances, pool, half-days, T6);
 - groupements: the groupements alive during N and their members then, with the estimated
-  amount of their needs (G3).
+  amount of their needs (G3);
+- the members' quantitative inventory (A2) and what was transferred to the EPCI by the end of
+  N (A3), the audits delivered in N (A1); the disputes open during N (art. 2.5).
 
 **Decisions** (the convention is silent):
 
@@ -41,18 +43,19 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from groupements.models import AdhesionGroupement, Groupement
 from groupements.regles import Etape
 from membres.models import Adhesion, Commune, Formule, libelles_formules
 from missions.dotations import BilanNiveau1, SoldeMembre, bilan_niveau1
 from outils.formats import formater_quantite
-from outils.requetes import somme
+from outils.requetes import compte, somme
+from patrimoine.models import Audit, Bien, Contrat, TransfertBien, TransfertContrat
 from pilotage.cible import Cible, Couverture, Palier, cible_etp, prochain_palier
 from pilotage.simulation import simuler_socle
 from tarification.contribution import Contribution, contributions, prix_audits_retenus
-from tarification.models import Campagne, LigneTitre, TitreDeRecettes
+from tarification.models import Campagne, LigneTitre, Litige, TitreDeRecettes
 
 Nature = TitreDeRecettes.Nature
 ZERO = Decimal("0.00")
@@ -277,6 +280,18 @@ class GroupementBilan:
 
 
 @dataclass
+class InventaireMembre:
+    """R1, A1–A3 — a member's inventory in figures, and its transfers by the end of N."""
+
+    nom: str
+    audits_livres: int = 0
+    biens: int = 0
+    contrats: int = 0
+    biens_transferes: int = 0
+    contrats_portes: int = 0
+
+
+@dataclass
 class BilanAnnuel:
     annee: int
     membres: list[MembreBilan]
@@ -285,6 +300,8 @@ class BilanAnnuel:
     niveau1: BilanNiveau1
     groupements: list[GroupementBilan]
     contributions: dict[int, Contribution]
+    inventaires: list[InventaireMembre] = field(default_factory=list)
+    litiges: list[Litige] = field(default_factory=list)
 
     # --- Members (R1, R2) ------------------------------------------------------------------
     @property
@@ -573,6 +590,49 @@ def _audits_livres(annee: int) -> tuple[dict[int, list[Adhesion]], dict[int, Dec
     return par_commune, prix_audits_retenus(audits) if audits else {}
 
 
+def _inventaires(annee: int) -> list[InventaireMembre]:
+    """A1–A3 by member: the members with an audit or an inventory, their figures counted by
+    subqueries (one query whatever the number of members)."""
+    fin = date(annee, 12, 31)
+    communes = (
+        Commune.objects.filter(
+            Exists(Audit.objects.filter(commune=OuterRef("pk")))
+            | Exists(Bien.objects.filter(commune=OuterRef("pk")))
+            | Exists(Contrat.objects.filter(commune=OuterRef("pk")))
+        )
+        .annotate(
+            n_audits=compte(Audit.objects.filter(livre_le__year=annee), "commune"),
+            n_biens=compte(Bien.objects.all(), "commune"),
+            n_contrats=compte(Contrat.objects.all(), "commune"),
+            n_biens_transferes=compte(
+                TransfertBien.objects.filter(transfere_le__lte=fin), "bien__commune"
+            ),
+            n_contrats_portes=compte(
+                TransfertContrat.objects.filter(
+                    le__lte=fin, sort__in=TransfertContrat.Sort.portes_par_epci()
+                ),
+                "contrat__commune",
+            ),
+        )
+        .order_by("nom")
+        .values_list(
+            "nom", "n_audits", "n_biens", "n_contrats", "n_biens_transferes", "n_contrats_portes"
+        )
+    )
+    return [InventaireMembre(*valeurs) for valeurs in communes]
+
+
+def _litiges(annee: int) -> list[Litige]:
+    """Art. 2.5 — the disputes open on at least one day of N, with their steps (two queries)."""
+    return list(
+        Litige.objects.filter(ouvert_le__lte=date(annee, 12, 31))
+        .filter(Q(clos_le__isnull=True) | Q(clos_le__gte=date(annee, 1, 1)))
+        .select_related("commune", "titre")
+        .prefetch_related("etapes")
+        .order_by("ouvert_le", "pk")
+    )
+
+
 def bilan_annuel(annee: int) -> BilanAnnuel:
     """R1 — the bilan of year ``annee`` (see the module docstring for the sources)."""
     contribs = contributions(annee)
@@ -627,4 +687,6 @@ def bilan_annuel(annee: int) -> BilanAnnuel:
         niveau1=niveau1,
         groupements=groupements,
         contributions=contribs,
+        inventaires=_inventaires(annee),
+        litiges=_litiges(annee),
     )

@@ -80,6 +80,8 @@ urlpatterns = [
         views.facturation_etablissement,
         name="facturation_etablissement",
     ),
+    path(C + "audit/", views.audit, name="audit"),
+    path(C + "sortie/", views.sortie, name="sortie"),
     path(C + "documents/", views.documents, name="documents"),
     path(C + "documents/<int:pk>/", views.document, name="document"),
 ]

@@ -15,10 +15,12 @@ from django.views.decorators.http import require_POST
 
 from groupements.actes import adherer, declarer_besoins, demander_retrait
 from groupements.models import AdhesionGroupement, Groupement, verifier_eligibilite
-from membres.models import Adhesion, Commune, Contact, Document, Etablissement
+from membres.models import Adhesion, Commune, Contact, Document, Etablissement, Formule
 from missions.dotations import bilan_niveau1
 from missions.models import Intervention, Mission
 from missions.pdf import rendre_lettre_mission
+from patrimoine import sortie as sortie_patrimoine
+from patrimoine.models import Audit, Bien, Contrat, EtatDeSortie
 from portail import actes
 from portail.forms import (
     AdhererForm,
@@ -666,6 +668,87 @@ def _facturation(request, commune, etablissement):
         membre=membre,
         etablissement=etablissement,
         en_attente=en_attente,
+    )
+
+
+# --- Audit, inventory and register (A1–A3); exit (A4) ---------------------------------------
+
+
+@portail
+def audit(request, commune):
+    """A1 — the member's audits: their state, findings, recommendations and report, and after
+    delivery the date until which the socle complet still deducts the audit (T5); A2, A3 —
+    its inventory and what was transferred to the EPCI."""
+    audits = list(
+        Audit.objects.filter(commune=commune)
+        .select_related("adhesion", "rapport")
+        .prefetch_related("constats", "preconisations")
+        .order_by("-demande_le", "-pk")
+    )
+    factures = [a.adhesion for a in audits if a.est_facture and a.livre_le]
+    prix = prix_audits_retenus(factures) if factures else {}
+    # T5 only matters while the member has no socle complet (current or to come).
+    socle = commune.adhesions.filter(formule=Formule.SOCLE_COMPLET, dernier_jour__isnull=True)
+    a_le_socle = socle.exists()
+    biens = list(
+        Bien.objects.filter(commune=commune)
+        .select_related("transfert")
+        .order_by("categorie", "designation", "pk")
+    )
+    contrats = list(
+        Contrat.objects.filter(commune=commune)
+        .select_related("transfert")
+        .order_by("fournisseur", "objet", "pk")
+    )
+    return _page(
+        request,
+        "portail/audit.html",
+        "audit",
+        audits=[(a, prix.get(a.adhesion_id)) for a in audits],
+        a_le_socle=a_le_socle,
+        aujourdhui=timezone.localdate(),
+        biens=biens,
+        contrats=contrats,
+    )
+
+
+def _adhesion_resiliee(commune):
+    return (
+        commune.adhesions.filter(
+            motif_fin=Adhesion.MotifFin.RESILIATION, dernier_jour__isnull=False
+        )
+        .select_related("etat_de_sortie__titre")
+        .order_by("-dernier_jour")
+        .first()
+    )
+
+
+@portail
+def sortie(request, commune):
+    """A4 — the member's état de sortie once the DSI validated it (a draft is the DSI's work in
+    progress); until then, what the register gives at its last day (or, without a résiliation,
+    at the last day a notification today would give, M4), as an estimate."""
+    aujourdhui = timezone.localdate()
+    preavis = _adhesion_resiliee(commune)
+    etat = getattr(preavis, "etat_de_sortie", None) if preavis else None
+    if etat is not None and etat.statut == EtatDeSortie.Statut.BROUILLON:
+        etat = None
+    lignes = list(etat.lignes.order_by("ordre", "pk")) if etat else []
+    dernier_jour = (
+        preavis.dernier_jour
+        if preavis and preavis.dernier_jour >= aujourdhui
+        else Adhesion.fin_apres_preavis(aujourdhui)
+    )
+    return _page(
+        request,
+        "portail/sortie.html",
+        "sortie",
+        preavis=preavis if preavis and preavis.dernier_jour >= aujourdhui else None,
+        etat=etat,
+        facturees=[ligne for ligne in lignes if ligne.facturee],
+        pour_memoire=[ligne for ligne in lignes if not ligne.facturee],
+        simulation=None if etat else sortie_patrimoine.simuler(commune, dernier_jour),
+        aujourdhui=aujourdhui,
     )
 
 

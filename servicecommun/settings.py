@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "membres",
     "tarification",
     "groupements",
+    "patrimoine",
     "missions",
     "pilotage",
     "portail",

@@ -30,6 +30,7 @@ urlpatterns = [
         RedirectView.as_view(url="/pilotage/bilan/%(reste)s", query_string=True),
     ),
     path("groupements/", include("groupements.urls")),
+    path("patrimoine/", include("patrimoine.urls")),
     path("missions/", include("missions.urls")),
     path("portail/", include("portail.urls")),
 ]

@@ -12,7 +12,15 @@ from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from tarification import calcul
-from tarification.models import Emetteur, LigneBareme, Signataire, VersionBareme
+from tarification.litiges import verifier_cloture
+from tarification.models import (
+    Emetteur,
+    EtapeLitige,
+    LigneBareme,
+    Litige,
+    Signataire,
+    VersionBareme,
+)
 
 LIGNE_FIELDS = [
     "service",
@@ -178,6 +186,49 @@ class EmetteurAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class EtapeLitigeFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        """Art. 2.5 — a dispute closed on a failure has its conciliation or mediation step."""
+        super().clean()
+        if any(self.errors):
+            return
+        etapes = [
+            f
+            for f in self.forms
+            if f.cleaned_data and not (self.can_delete and self._should_delete_form(f))
+        ]
+        verifier_cloture(self.instance.issue, len(etapes))
+
+
+class EtapeLitigeInline(admin.TabularInline):
+    model = EtapeLitige
+    formset = EtapeLitigeFormSet
+    extra = 0
+    fields = ["nature", "le", "intervenant", "compte_rendu"]
+
+
+@admin.register(Litige)
+class LitigeAdmin(SimpleHistoryAdmin):
+    """Art. 2.5 — disputes on a member or one of its titres, their conciliation or mediation
+    steps and their outcome (shown on the titre's page and in the bilan)."""
+
+    list_display = ["objet", "commune", "titre", "ouvert_le", "clos_le", "issue"]
+    list_filter = ["issue", "souleve_par"]
+    list_select_related = ["commune", "titre"]
+    search_fields = ["objet", "commune__nom", "titre__numero"]
+    autocomplete_fields = ["commune"]
+    raw_id_fields = ["titre"]
+    inlines = [EtapeLitigeInline]
+    fields = [
+        "commune",
+        "titre",
+        "objet",
+        ("souleve_par", "ouvert_le"),
+        ("clos_le", "issue"),
+        "issue_detail",
+    ]
 
 
 from tarification.titres import admin as admin_titres  # noqa: E402,F401  (registers the titres admin)

@@ -38,7 +38,5 @@ urlpatterns = [
     path("titres/<int:pk>/annuler/", vues_titres.titre_annuler, name="titre_annuler"),
     path("titres/<int:pk>/reduire/", vues_titres.titre_reduire, name="titre_reduire"),
     path("titres/<int:pk>/references/", vues_titres.titre_references, name="titre_references"),
-    path("audits/livraison/", vues_titres.audit_livraison, name="audit_livraison"),
     path("refacturations/nouvelle/", vues_titres.refacturation, name="refacturation"),
-    path("frais-de-sortie/nouveaux/", vues_titres.frais_sortie, name="frais_sortie"),
 ]

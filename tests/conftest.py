@@ -125,6 +125,7 @@ def agent_dsi(django_user_model):
                 "tarification",
                 "groupements",
                 "missions",
+                "patrimoine",
                 "portail",
             ]
         )

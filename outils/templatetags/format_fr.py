@@ -6,7 +6,13 @@ from decimal import Decimal
 from django import template
 from django.utils import timezone
 
-from outils.formats import formater_annee, formater_euros, formater_nombre, formater_quantite
+from outils.formats import (
+    de_commune,
+    formater_annee,
+    formater_euros,
+    formater_nombre,
+    formater_quantite,
+)
 
 register = template.Library()
 
@@ -54,3 +60,9 @@ def annee(valeur):
     if valeur is None or valeur == "":
         return "—"
     return formater_annee(valeur)
+
+
+@register.filter
+def de(nom):
+    """« Audit {{ commune.nom|de }} » → « Audit d'Allaire », « Audit des Fougerêts »."""
+    return de_commune(str(nom))

@@ -1,9 +1,10 @@
 """The billing models, by story (Django finds them here): the issuer, the grid, the titres and
-their series, the campaign's stored preview and issue requests."""
+their series, the campaign's stored preview and issue requests, the disputes (art. 2.5)."""
 
 from tarification.models.bareme import LigneBareme, VersionBareme, VersionBaremeQuerySet
 from tarification.models.campagne import ApercuCampagne, ApercuMembre, DemandeEmission
 from tarification.models.emetteur import Emetteur
+from tarification.models.litiges import EtapeLitige, Litige
 from tarification.models.signataires import Signataire, SignataireQuerySet
 from tarification.models.titres import (
     Bordereau,
@@ -26,11 +27,13 @@ __all__ = [
     "Compteur",
     "DemandeEmission",
     "Emetteur",
+    "EtapeLitige",
     "LigneBareme",
     "LigneTitre",
     "LigneTitreQuerySet",
     "Signataire",
     "SignataireQuerySet",
+    "Litige",
     "TitreDeRecettes",
     "TitreImmuable",
     "TitreQuerySet",

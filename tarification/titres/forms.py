@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from membres.fichiers import verifier_fichier
-from membres.models import Adhesion, Commune, Etablissement, Formule
+from membres.models import Commune, Etablissement
 from outils.formats import formater_euros
 from outils.formulaires import NombreFrancais
 from tarification.models import Signataire
@@ -168,33 +168,6 @@ class ReferencesOfficiellesForm(forms.Form):
     bordereau_officiel = forms.CharField(label="N° de bordereau officiel", max_length=50)
 
 
-class LivraisonAuditForm(forms.Form):
-    adhesion = forms.ModelChoiceField(
-        label="Adhésion (socle annexe avec audit)",
-        queryset=Adhesion.objects.filter(formule__in=Formule.avec_audit())
-        .select_related("commune")
-        .order_by("commune__nom", "-date_effet"),
-    )
-    livre_le = forms.DateField(label="Rapport livré le", widget=DATE)
-    rapport = forms.FileField(
-        label="Rapport d'audit (facultatif)",
-        required=False,
-        help_text="Classé dans les documents du membre.",
-    )
-
-    def clean_livre_le(self):
-        livre_le = self.cleaned_data["livre_le"]
-        if livre_le > timezone.localdate():
-            raise ValidationError("La date de livraison ne peut être dans le futur.")
-        return livre_le
-
-    def clean_rapport(self):
-        rapport = self.cleaned_data.get("rapport")
-        if rapport:
-            _verifier(rapport)
-        return rapport
-
-
 class RefacturationForm(forms.Form):
     commune = forms.ModelChoiceField(label="Commune", queryset=Commune.objects.order_by("nom"))
     etablissement = forms.ModelChoiceField(
@@ -233,37 +206,3 @@ class RefacturationForm(forms.Form):
         if debut and fin and fin < debut:
             self.add_error("date_paiement", "La facture ne peut être payée avant d'être émise.")
         return donnees
-
-
-class FraisSortieForm(forms.Form):
-    adhesion = forms.ModelChoiceField(
-        label="Adhésion résiliée",
-        queryset=Adhesion.objects.filter(motif_fin=Adhesion.MotifFin.RESILIATION)
-        .select_related("commune")
-        .order_by("commune__nom"),
-    )
-
-
-class LigneFraisForm(forms.Form):
-    libelle = forms.CharField(label="Libellé", max_length=200, required=False)
-    montant = NombreFrancais(
-        label="Montant (€)",
-        min_value=Decimal("0.01"),
-        max_digits=12,
-        decimal_places=2,
-        localize=True,
-        required=False,
-    )
-    detail = forms.CharField(
-        label="Base (contrat repris ou remboursé, pénalité…)", max_length=500, required=False
-    )
-
-    def clean(self):
-        donnees = super().clean()
-        remplis = [bool(donnees.get(c)) for c in ("libelle", "montant", "detail")]
-        if any(remplis) and not all(remplis):
-            raise ValidationError("Renseignez le libellé, le montant et la base de chaque frais.")
-        return donnees
-
-
-LignesFraisFormSet = forms.formset_factory(LigneFraisForm, extra=3, max_num=10)

@@ -1,6 +1,8 @@
 """Pages of the finance officer and DSI staff for the titres de recettes and their
-bordereaux (B3–B8): lists, a titre and its PDF, the exports of a bordereau, réduction and
-annulation, the audit delivery, refacturations, frais de sortie.
+bordereaux (B3–B8): lists, a titre and its PDF (with its disputes, art. 2.5), the exports of a
+bordereau, réduction and annulation, refacturations. The audit's titre is issued at its
+report's delivery and the frais de sortie from a validated état de sortie, on the pages of
+the audits and exits (``patrimoine``), through the acts of ``titres/actes.py``.
 
 Thin function-based views: the acts live in ``tarification/titres/`` (``actes``,
 ``corrections``). Rights: viewing titres needs ``tarification.view_titrederecettes`` (a
@@ -31,10 +33,7 @@ from tarification.titres import actes, corrections, exports, pes, recapitulatif
 from tarification.titres import numeros_officiels as numeros_officiels_import
 from tarification.titres.forms import (
     AnnulationForm,
-    FraisSortieForm,
     ImportNumerosOfficielsForm,
-    LignesFraisFormSet,
-    LivraisonAuditForm,
     ReductionForm,
     RefacturationForm,
     ReferencesOfficiellesForm,
@@ -285,11 +284,13 @@ def titre(request, pk):
     corrections = titre.corrections.emis().order_by("numero")
     restes = restes_par_ligne(titre) if not titre.est_correction else []
     reste_du = sum((reste for _, reste in restes), Decimal("0.00")) if restes else None
+    litiges = titre.litiges.prefetch_related("etapes").order_by("-ouvert_le", "pk")
     return render(
         request,
         "tarification/titre.html",
         {
             "titre": titre,
+            "litiges": litiges,
             "lignes": titre.lignes.order_by("ordre"),
             "corrections": corrections,
             "restes": restes,
@@ -414,33 +415,8 @@ def titre_references(request, pk):
 
 
 # ---------------------------------------------------------------------------------------------
-# Other titres: audit (T2), refacturation (art. 2.3.4), frais de sortie (art. 2.4)
+# Other titres: refacturation (art. 2.3.4)
 # ---------------------------------------------------------------------------------------------
-
-
-@login_required
-@permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def audit_livraison(request):
-    form = LivraisonAuditForm(data=request.POST or None, files=request.FILES or None)
-    if form.is_valid():
-        try:
-            titre = actes.enregistrer_livraison_audit(par=request.user, **form.cleaned_data)
-        except ValidationError as erreur:
-            form.add_error(None, erreurs(erreur))
-        else:
-            messages.success(
-                request, f"Livraison enregistrée ; titre d'audit n° {titre.numero} émis."
-            )
-            return redirect("tarification:titre", pk=titre.pk)
-    return _page_formulaire(
-        request,
-        "Livraison d'un rapport d'audit",
-        form,
-        aide="L'audit du socle annexe se facture à la livraison du rapport, au barème et à la "
-        "population en vigueur ce jour-là (T2). Le titre est émis dès l'enregistrement.",
-        bouton="Enregistrer la livraison et émettre le titre",
-    )
 
 
 @login_required
@@ -462,40 +438,5 @@ def refacturation(request):
         form,
         aide="Art. 2.3.4 : l'agglomération a acheté pour le membre et payé le fournisseur. "
         "La facture acquittée (PDF) est jointe au titre.",
-        bouton="Émettre le titre",
-    )
-
-
-@login_required
-@permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
-@require_http_methods(["GET", "POST"])
-def frais_sortie(request):
-    form = FraisSortieForm(data=request.POST or None)
-    formset = LignesFraisFormSet(data=request.POST or None, prefix="frais")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
-        frais = [
-            actes.FraisDeSortie(f["libelle"], f["montant"], f["detail"])
-            for f in formset.cleaned_data
-            if f.get("libelle")
-        ]
-        if not frais:
-            form.add_error(None, "Indiquez au moins un frais de sortie.")
-        else:
-            try:
-                titre = actes.emettre_frais_de_sortie(
-                    adhesion=form.cleaned_data["adhesion"], frais=frais, par=request.user
-                )
-            except ValidationError as erreur:
-                form.add_error(None, erreurs(erreur))
-            else:
-                messages.success(request, f"Titre de frais de sortie n° {titre.numero} émis.")
-                return redirect("tarification:titre", pk=titre.pk)
-    return _page_formulaire(
-        request,
-        "Frais de sortie après une résiliation",
-        form,
-        formset=formset,
-        aide="Art. 2.4 : contrats repris ou remboursés, pénalités, à la charge du membre qui "
-        "quitte le service commun.",
         bouton="Émettre le titre",
     )

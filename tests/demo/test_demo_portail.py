@@ -16,6 +16,8 @@ SECTIONS = [
     "niveau1",
     "fiches",
     "contacts",
+    "audit",
+    "sortie",
     "documents",
 ]
 

@@ -193,6 +193,8 @@ def _pages(monde):
         "contact_supprimer": f"/portail/{c}/contacts/{monde.contact.pk}/supprimer/",
         "facturation": f"/portail/{c}/facturation/",
         "facturation_etablissement": f"/portail/{c}/facturation/etablissements/{monde.etablissement.pk}/",
+        "audit": f"/portail/{c}/audit/",
+        "sortie": f"/portail/{c}/sortie/",
         "documents": f"/portail/{c}/documents/",
     }
 
@@ -225,7 +227,38 @@ def membre(monde, agent_dsi):
     from groupements.actes import adherer
 
     monde.membre_ouvert = adherer(groupement=monde.ouvert, commune=monde.commune, par=agent_dsi)
+    _audit_et_registre(monde.commune)
     return monde
+
+
+def _audit_et_registre(commune):
+    """An audit with its findings and a contract borne by the EPCI: the audit and exit pages
+    are checked with their tables, not only their empty states."""
+    from datetime import date
+    from decimal import Decimal
+
+    from patrimoine.models import Audit, Axe, Constat, Preconisation
+    from tests.patrimoine import fabrique
+
+    audit = Audit.objects.create(
+        commune=commune,
+        origine=Audit.Origine.PREALABLE,
+        demande_le=date(2022, 6, 1),
+        demande_reference="courrier du maire",
+        commence_le=date(2022, 9, 1),
+        livre_le=date(2022, 10, 14),
+    )
+    Constat.objects.create(audit=audit, axe=Axe.ORGANISATION, texte="Pas de charte informatique.")
+    Preconisation.objects.create(
+        audit=audit, axe=Axe.INFRASTRUCTURE, texte="Externaliser les sauvegardes.", priorite=1
+    )
+    fabrique.porter(
+        fabrique.contrat(commune, debut=date(2023, 1, 1), fin=date(2099, 12, 31)),
+        debut=date(2023, 1, 1),
+        fin=date(2099, 12, 31),
+        montant=Decimal("2400.00"),
+    )
+    fabrique.transferer(fabrique.bien(commune), valeur=Decimal("4800.00"))
 
 
 def test_public_pages_have_no_serious_accessibility_violation(onglet, db):

@@ -45,6 +45,8 @@ CAS = {
     "contact_supprimer": ("get", "contact"),
     "facturation": ("get", None),
     "facturation_etablissement": ("get", "etablissement"),
+    "audit": ("get", None),
+    "sortie": ("get", None),
     "documents": ("get", None),
     "document": ("get", "document"),
 }
@@ -127,6 +129,8 @@ def test_nothing_of_b_appears_in_the_pages_of_a(client_a, monde_a, monde_b):
         "niveau1",
         "fiches",
         "contacts",
+        "audit",
+        "sortie",
         "documents",
     ]:
         contenu = client_a.get(_url(nom, monde_a.commune)).content.decode()

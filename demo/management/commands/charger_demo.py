@@ -1,9 +1,10 @@
 from django.core.management.base import BaseCommand
 
-from demo import groupements, membres, missions, portail, titres
+from demo import groupements, membres, missions, patrimoine, portail, titres
 
-# Order matters: the past titres need the adhésions, the missions and the groupements.
-ETAPES = [membres, missions, groupements, titres, portail]
+# Order matters: the past titres need the adhésions, the missions and the groupements; the
+# audits' records need their titres.
+ETAPES = [membres, missions, groupements, titres, patrimoine, portail]
 
 
 class Command(BaseCommand):

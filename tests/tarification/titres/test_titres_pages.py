@@ -1,5 +1,6 @@
-"""Pages of the other titres: audit delivery (T2), refacturation (art. 2.3.4), frais de sortie
-(art. 2.4), official numbers (B3), restarting the PDF job; who may use them."""
+"""Pages of the other titres: refacturation (art. 2.3.4), official numbers (B3), restarting the
+PDF job; who may use them. The audit's titre (T2) and the frais de sortie (art. 2.4) are issued
+from the pages of the audits and exits (tests/patrimoine/)."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -22,7 +23,7 @@ def _hier():
     return timezone.localdate() - timedelta(days=1)
 
 
-@pytest.mark.parametrize("nom", ["audit_livraison", "refacturation", "frais_sortie"])
+@pytest.mark.parametrize("nom", ["refacturation"])
 def test_pages_reservees_a_qui_emet(client, secretaire_a, django_user_model, nom):
     from django.contrib.auth.models import Permission
 
@@ -34,34 +35,6 @@ def test_pages_reservees_a_qui_emet(client, secretaire_a, django_user_model, nom
     lecteur.user_permissions.set(Permission.objects.filter(codename="view_titrederecettes"))
     client.force_login(lecteur)
     assert client.post(url).status_code == 403
-
-
-def test_T2_page_livraison_audit(client, agent_dsi, emetteur, membre):
-    annee = timezone.localdate().year
-    commune = membre(formule="audit", date_effet=date(2024, 1, 1))
-    adhesion = commune.adhesions.get()
-    client.force_login(agent_dsi)
-    assert client.get(reverse("tarification:audit_livraison")).status_code == 200
-    reponse = client.post(
-        reverse("tarification:audit_livraison"),
-        {
-            "adhesion": adhesion.pk,
-            "livre_le": _hier().isoformat(),
-            "rapport": SimpleUploadedFile("rapport.pdf", PDF),
-        },
-    )
-    titre = TitreDeRecettes.objects.get(nature="audit")
-    assert reponse["Location"] == reverse("tarification:titre", args=[titre.pk])
-    assert titre.adhesion == adhesion and titre.emis_par == agent_dsi
-    assert titre.date_emission == timezone.localdate() and titre.exercice == annee
-    futur = client.post(
-        reverse("tarification:audit_livraison"),
-        {
-            "adhesion": adhesion.pk,
-            "livre_le": (timezone.localdate() + timedelta(days=3)).isoformat(),
-        },
-    )
-    assert "ne peut être dans le futur" in futur.content.decode()
 
 
 def test_page_refacturation(client, responsable_financier, emetteur, membre):
@@ -91,32 +64,6 @@ def test_page_refacturation(client, responsable_financier, emetteur, membre):
     titre = TitreDeRecettes.objects.get()
     assert titre.nature == "refacturation" and titre.total == Decimal("1234.56")
     assert titre.piece_jointe.read() == PDF
-
-
-def test_page_frais_de_sortie(client, responsable_financier, emetteur, membre):
-    commune = membre(adhesion={"resiliation_notifiee_le": date(2025, 3, 10)})
-    client.force_login(responsable_financier)
-    url = reverse("tarification:frais_sortie")
-    base = {
-        "adhesion": commune.adhesions.get().pk,
-        "frais-TOTAL_FORMS": "3",
-        "frais-INITIAL_FORMS": "0",
-        "frais-MIN_NUM_FORMS": "0",
-        "frais-MAX_NUM_FORMS": "10",
-    }
-    incomplet = client.post(url, {**base, "frais-0-libelle": "Pénalité"})
-    assert "Renseignez le libellé, le montant et la base" in incomplet.content.decode()
-    client.post(
-        url,
-        {
-            **base,
-            "frais-0-libelle": "Reprise du contrat",
-            "frais-0-montant": "800,00",
-            "frais-0-detail": "Contrat de maintenance X",
-        },
-    )
-    titre = TitreDeRecettes.objects.get()
-    assert titre.nature == "frais_sortie" and titre.total == Decimal("800.00")
 
 
 def test_B3_page_references_officielles(client, responsable_financier, emetteur, membre):
