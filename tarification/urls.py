@@ -31,6 +31,8 @@ urlpatterns = [
     path("titres/<int:pk>/reduire/", vues_titres.titre_reduire, name="titre_reduire"),
     path("titres/<int:pk>/references/", vues_titres.titre_references, name="titre_references"),
     path("audits/livraison/", vues_titres.audit_livraison, name="audit_livraison"),
+    path("audits/", vues_titres.audits, name="audits"),
+    path("audits/<int:pk>/emettre/", vues_titres.audit_emettre, name="audit_emettre"),
     path("refacturations/nouvelle/", vues_titres.refacturation, name="refacturation"),
     path("frais-de-sortie/nouveaux/", vues_titres.frais_sortie, name="frais_sortie"),
 ]

@@ -3,10 +3,12 @@ bordereaux (B3–B8): lists, a titre and its PDF, the exports of a bordereau, r�
 annulation, the audit delivery, refacturations, frais de sortie.
 
 Thin function-based views: the acts live in ``tarification/titres/`` (``actes``,
-``corrections``). Rights: viewing titres needs ``tarification.view_titrederecettes`` (a
-bordereau also opens with ``tarification.view_campagne``), any issuing act
-``tarification.emettre_titres``. No page changes an issued titre: corrections are new titres.
-PDFs are rendered by the background task, never here.
+``corrections``). Rights (securite/roles.py): DSI staff and the finance officer read the
+titres (``tarification.view_titrederecettes``); only the finance role exports them and issues
+(``tarification.emettre_titres``): audits, refacturations, frais de sortie, réductions,
+annulations. DSI staff record an audit's delivery, which the finance officer then bills. No
+page changes an issued titre: corrections are new titres. PDFs are rendered by the background
+task, never here.
 """
 
 import io
@@ -14,14 +16,23 @@ import tempfile
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
+from membres.models import Adhesion
+from securite.roles import (
+    FINANCES,
+    a_le_role,
+    reserve_dsi,
+    reserve_finances,
+    reserve_personnel,
+)
+from securite.views import destination_sure
 from tarification.deja_facture import restes_par_ligne
 from tarification.filters import TitreFilter
 from tarification.models import Bordereau, TitreDeRecettes
@@ -83,7 +94,7 @@ def _nom(bordereau: Bordereau, extension: str) -> str:
     return f"bordereau-{bordereau.exercice}-{bordereau.numero:04d}.{extension}"
 
 
-@login_required
+@reserve_finances
 @require_GET
 def bordereau_zip(request, pk):
     bordereau = _get_bordereau_for_user(request.user, pk)
@@ -96,7 +107,7 @@ def bordereau_zip(request, pk):
     )
 
 
-@login_required
+@reserve_finances
 @require_GET
 def bordereau_csv(request, pk):
     bordereau = _get_bordereau_for_user(request.user, pk)
@@ -108,7 +119,7 @@ def bordereau_csv(request, pk):
     return reponse
 
 
-@login_required
+@reserve_finances
 @require_GET
 def bordereau_xlsx(request, pk):
     bordereau = _get_bordereau_for_user(request.user, pk)
@@ -120,7 +131,7 @@ def bordereau_xlsx(request, pk):
     )
 
 
-@login_required
+@reserve_finances
 @permission_required(EMETTRE, raise_exception=True)
 @require_POST
 def bordereau_relancer(request, pk):
@@ -128,7 +139,9 @@ def bordereau_relancer(request, pk):
     bordereau = _get_bordereau_for_user(request.user, pk)
     planifier_rendu(bordereau.pk, relancer(bordereau))
     messages.success(request, "La production des PDF manquants est relancée.")
-    return redirect(request.POST.get("suivant") or reverse("tarification:campagnes"))
+    return redirect(
+        destination_sure(request, request.POST.get("suivant"), reverse("tarification:campagnes"))
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -136,7 +149,7 @@ def bordereau_relancer(request, pk):
 # ---------------------------------------------------------------------------------------------
 
 
-@login_required
+@reserve_personnel
 @permission_required(VOIR_TITRES, raise_exception=True)
 @require_GET
 def titres_liste(request):
@@ -144,6 +157,8 @@ def titres_liste(request):
     qs = filtre.qs
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
+        if not a_le_role(request.user, FINANCES):
+            raise PermissionDenied("Seul le responsable financier exporte les titres.")
         titres_export = exports.titres_pour_export(qs)
         if export == "csv":
             reponse = HttpResponse(
@@ -162,7 +177,7 @@ def titres_liste(request):
     return render(request, "tarification/titres.html", {"filtre": filtre, "table": table})
 
 
-@login_required
+@reserve_personnel
 @permission_required(VOIR_TITRES, raise_exception=True)
 @require_GET
 def titre(request, pk):
@@ -179,12 +194,12 @@ def titre(request, pk):
             "corrections": corrections,
             "restes": restes,
             "reste_du": reste_du,
-            "peut_emettre": request.user.has_perm(EMETTRE),
+            "peut_emettre": a_le_role(request.user, FINANCES) and request.user.has_perm(EMETTRE),
         },
     )
 
 
-@login_required
+@reserve_personnel
 @permission_required(VOIR_TITRES, raise_exception=True)
 @require_GET
 def titre_pdf(request, pk):
@@ -214,7 +229,7 @@ def _page_formulaire(request, titre_page, form, *, titre=None, formset=None, aid
     )
 
 
-@login_required
+@reserve_finances
 @permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def titre_annuler(request, pk):
@@ -241,7 +256,7 @@ def titre_annuler(request, pk):
     )
 
 
-@login_required
+@reserve_finances
 @permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def titre_reduire(request, pk):
@@ -271,7 +286,7 @@ def titre_reduire(request, pk):
     )
 
 
-@login_required
+@reserve_finances
 @permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def titre_references(request, pk):
@@ -303,32 +318,60 @@ def titre_references(request, pk):
 # ---------------------------------------------------------------------------------------------
 
 
-@login_required
-@permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
+@reserve_dsi
+@permission_required("membres.change_adhesion", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def audit_livraison(request):
+    """T2 — DSI staff record the delivery of an audit report; the finance officer bills it."""
     form = LivraisonAuditForm(data=request.POST or None, files=request.FILES or None)
     if form.is_valid():
         try:
-            titre = actes.enregistrer_livraison_audit(par=request.user, **form.cleaned_data)
+            adhesion = actes.enregistrer_livraison_audit(par=request.user, **form.cleaned_data)
         except ValidationError as erreur:
             form.add_error(None, erreurs(erreur))
         else:
             messages.success(
-                request, f"Livraison enregistrée ; titre d'audit n° {titre.numero} émis."
+                request,
+                f"Livraison du rapport d'audit de {adhesion.commune.nom} enregistrée au "
+                f"{adhesion.audit_livre_le:%d/%m/%Y} : le responsable financier émettra le titre.",
             )
-            return redirect("tarification:titre", pk=titre.pk)
+            return redirect("tarification:audit_livraison")
     return _page_formulaire(
         request,
         "Livraison d'un rapport d'audit",
         form,
         aide="L'audit du socle annexe se facture à la livraison du rapport, au barème et à la "
-        "population en vigueur ce jour-là (T2). Le titre est émis dès l'enregistrement.",
-        bouton="Enregistrer la livraison et émettre le titre",
+        "population en vigueur ce jour-là (T2). Le responsable financier émet ensuite le titre "
+        "depuis la liste des audits à facturer.",
+        bouton="Enregistrer la livraison",
     )
 
 
-@login_required
+@reserve_finances
+@permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
+@require_GET
+def audits(request):
+    """T2 — the audits delivered and not billed yet, each with its "issue" button."""
+    return render(request, "tarification/audits.html", {"adhesions": actes.audits_a_facturer()})
+
+
+@reserve_finances
+@permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
+@require_POST
+def audit_emettre(request, pk):
+    """T2 — issue the audit titre of a recorded delivery (idempotent: an audit already billed
+    shows its titre)."""
+    adhesion = get_object_or_404(Adhesion.objects.select_related("commune"), pk=pk)
+    try:
+        titre = actes.emettre_titre_audit(adhesion=adhesion, par=request.user)
+    except ValidationError as erreur:
+        messages.error(request, erreurs(erreur))
+        return redirect("tarification:audits")
+    messages.success(request, f"Titre d'audit n° {titre.numero} ({titre.debiteur_nom}).")
+    return redirect("tarification:titre", pk=titre.pk)
+
+
+@reserve_finances
 @permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def refacturation(request):
@@ -351,7 +394,7 @@ def refacturation(request):
     )
 
 
-@login_required
+@reserve_finances
 @permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def frais_sortie(request):

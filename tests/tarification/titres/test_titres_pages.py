@@ -22,7 +22,7 @@ def _hier():
     return timezone.localdate() - timedelta(days=1)
 
 
-@pytest.mark.parametrize("nom", ["audit_livraison", "refacturation", "frais_sortie"])
+@pytest.mark.parametrize("nom", ["audit_livraison", "audits", "refacturation", "frais_sortie"])
 def test_pages_reservees_a_qui_emet(client, secretaire_a, django_user_model, nom):
     from django.contrib.auth.models import Permission
 
@@ -36,7 +36,9 @@ def test_pages_reservees_a_qui_emet(client, secretaire_a, django_user_model, nom
     assert client.post(url).status_code == 403
 
 
-def test_T2_page_livraison_audit(client, agent_dsi, emetteur, membre):
+def test_T2_page_livraison_audit_puis_titre_emis_par_les_finances(
+    client, agent_dsi, responsable_financier, emetteur, membre
+):
     annee = timezone.localdate().year
     commune = membre(formule="audit", date_effet=date(2024, 1, 1))
     adhesion = commune.adhesions.get()
@@ -50,10 +52,13 @@ def test_T2_page_livraison_audit(client, agent_dsi, emetteur, membre):
             "rapport": SimpleUploadedFile("rapport.pdf", PDF),
         },
     )
-    titre = TitreDeRecettes.objects.get(nature="audit")
-    assert reponse["Location"] == reverse("tarification:titre", args=[titre.pk])
-    assert titre.adhesion == adhesion and titre.emis_par == agent_dsi
-    assert titre.date_emission == timezone.localdate() and titre.exercice == annee
+    assert reponse["Location"] == reverse("tarification:audit_livraison")
+    assert not TitreDeRecettes.objects.exists()
+    adhesion.refresh_from_db()
+    assert adhesion.audit_livre_le == _hier()
+    # The DSI agent cannot bill it.
+    emettre = reverse("tarification:audit_emettre", args=[adhesion.pk])
+    assert client.post(emettre).status_code == 403
     futur = client.post(
         reverse("tarification:audit_livraison"),
         {
@@ -62,6 +67,19 @@ def test_T2_page_livraison_audit(client, agent_dsi, emetteur, membre):
         },
     )
     assert "ne peut être dans le futur" in futur.content.decode()
+
+    client.force_login(responsable_financier)
+    liste = client.get(reverse("tarification:audits")).content.decode()
+    assert commune.nom in liste and emettre in liste
+    reponse = client.post(emettre)
+    titre = TitreDeRecettes.objects.get(nature="audit")
+    assert reponse["Location"] == reverse("tarification:titre", args=[titre.pk])
+    assert titre.adhesion == adhesion and titre.emis_par == responsable_financier
+    assert titre.date_emission == timezone.localdate() and titre.exercice == annee
+    # A second click (double submission) issues nothing more.
+    assert client.post(emettre)["Location"] == reverse("tarification:titre", args=[titre.pk])
+    assert TitreDeRecettes.objects.count() == 1
+    assert emettre not in client.get(reverse("tarification:audits")).content.decode()
 
 
 def test_page_refacturation(client, responsable_financier, emetteur, membre):
