@@ -1,5 +1,6 @@
 """Log in with a username or an e-mail address, in any letter case."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from securite.identification import compte_vise
@@ -16,14 +17,8 @@ class UsernameOrEmailBackend(ModelBackend):
         if compte is None:
             # As ModelBackend does: run the hasher once so that timing does not tell
             # whether the account exists.
-            self.user_model().set_password(password)
+            get_user_model()().set_password(password)
             return None
         if compte.check_password(password) and self.user_can_authenticate(compte):
             return compte
         return None
-
-    @staticmethod
-    def user_model():
-        from django.contrib.auth import get_user_model
-
-        return get_user_model()
