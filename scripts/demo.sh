@@ -9,7 +9,7 @@ if [ ! -f .env ]; then
 # Written by scripts/demo.sh for the local demo — see .env.example for every variable.
 DEBUG=on
 SECRET_KEY=$key
-ADMIN_OTP_REQUIRED=off
+STAFF_OTP_REQUIRED=off
 ENV
 fi
 PY=.venv/bin/python
