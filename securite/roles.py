@@ -112,14 +112,24 @@ def permissions_du_role(permission_model, role: DefinitionRole):
 
 
 def synchroniser(group_model=None, permission_model=None, roles=ROLES) -> None:
-    """Create each role's group and give it exactly its permissions (idempotent)."""
+    """Create each role's group and give it exactly its permissions (idempotent). Permissions
+    missing from the database (a test database flushed between tests) are created first."""
     if group_model is None:
         from django.contrib.auth.models import Group, Permission
 
         group_model, permission_model = Group, Permission
+    try:
+        permissions = {r.groupe: permissions_du_role(permission_model, r) for r in roles}
+    except LookupError:
+        from django.apps import apps
+        from django.contrib.auth.management import create_permissions
+
+        for app_config in apps.get_app_configs():
+            create_permissions(app_config, verbosity=0)
+        permissions = {r.groupe: permissions_du_role(permission_model, r) for r in roles}
     for role in roles:
         groupe, _ = group_model.objects.get_or_create(name=role.groupe)
-        groupe.permissions.set(permissions_du_role(permission_model, role))
+        groupe.permissions.set(permissions[role.groupe])
 
 
 # --- Access checks ----------------------------------------------------------------------------
