@@ -291,11 +291,14 @@ def test_dsi_cannot_issue_a_titre(client, agent_dsi, emetteur, membre, monde_a):
 def test_the_roles_of_the_data_migration_are_those_of_securite_roles(db):
     """The migration carries its own copy of the definitions: it must give the groups exactly
     what securite.roles gives them (a change of roles comes with a migration)."""
-    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
 
     migration = importlib.import_module("securite.migrations.0002_roles")
+    # The models as the migration sees them (never the live registry, which it alters).
+    etat = MigrationLoader(connection).project_state(("securite", "0002_roles"), at_end=True)
     Group.objects.filter(name__in=[r.groupe for r in roles.ROLES]).delete()
-    migration.creer_roles(apps, None)
+    migration.creer_roles(etat.apps, None)
     par_migration = {
         g.name: set(g.permissions.values_list("content_type__app_label", "codename"))
         for g in Group.objects.filter(name__in=[r.groupe for r in roles.ROLES])
