@@ -12,13 +12,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.db import transaction
 from stdnum import luhn
 
 from membres.actes import changer_formule
 from membres.models import Adhesion, Commune, Contact, Etablissement, Population, Rattachement
 from outils.dates import ajouter_mois
+from securite import roles
+from securite.roles import DSI, DSI_ADMINISTRATEUR, FINANCES
 from tarification.models import Emetteur
 
 DONNEES = Path(__file__).resolve().parent / "donnees"
@@ -69,7 +71,7 @@ SERVICE_INFORMATIQUE = {
 }
 COMPTES = [
     # username, first name, last name, kind, communes
-    ("dsi", "Agent", "DSI", "dsi", []),
+    ("dsi", "Agent", "DSI", "dsi", []),  # DSI and DSI administrateur
     ("finances", "Agent", "Finances", "finances", []),
     ("mairie-redon", "Secrétariat", "Redon", "membre", ["35236"]),
     ("mairie-allaire", "Secrétariat", "Allaire", "membre", ["56001", "56223"]),
@@ -213,30 +215,12 @@ def charger_contacts_et_etablissements():
 
 def charger_comptes():
     User = get_user_model()
-    groupe_dsi, _ = Group.objects.get_or_create(name="DSI")
-    groupe_dsi.permissions.set(
-        Permission.objects.filter(
-            content_type__app_label__in=[
-                "membres",
-                "tarification",
-                "groupements",
-                "missions",
-                "patrimoine",
-                "portail",
-            ]
-        )
-    )
-    groupe_finances, _ = Group.objects.get_or_create(name="Finances")
-    groupe_finances.permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="tarification", codename__startswith="view_"
-        )
-        | Permission.objects.filter(content_type__app_label="membres", codename__startswith="view_")
-        | Permission.objects.filter(
-            content_type__app_label="patrimoine", codename="view_etatdesortie"
-        )
-        | Permission.objects.filter(codename__in=["emettre_titres", "view_campagne"])
-    )
+    # The roles (groups and their permissions) are those of the data migration.
+    roles.synchroniser()
+    groupes = {
+        "dsi": list(Group.objects.filter(name__in=[DSI.groupe, DSI_ADMINISTRATEUR.groupe])),
+        "finances": list(Group.objects.filter(name=FINANCES.groupe)),
+    }
     communes = {c.code_insee: c for c in Commune.objects.all()}
     for username, prenom, nom, kind, insees in COMPTES:
         user, cree = User.objects.get_or_create(
@@ -251,10 +235,7 @@ def charger_comptes():
         if cree:
             user.set_password(MOT_DE_PASSE_DEMO)
             user.save()
-        if kind == "dsi":
-            user.groups.add(groupe_dsi)
-        elif kind == "finances":
-            user.groups.add(groupe_finances)
+        user.groups.add(*groupes.get(kind, []))
         for insee in insees:
             Rattachement.objects.get_or_create(
                 utilisateur=user, commune=communes[insee], etablissement=None

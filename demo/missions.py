@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from membres.models import Commune
@@ -326,20 +325,8 @@ def _repartir(demi_journees: int, debut: date, fin: date, pris: set[date]) -> li
     return entrees
 
 
-def charger_permissions():
-    """DSI staff manage missions; the finance officer reads them (what the campaign bills)."""
-    missions = Permission.objects.filter(content_type__app_label="missions")
-    dsi = Group.objects.filter(name="DSI").first()
-    if dsi:
-        dsi.permissions.add(*missions)
-    finances = Group.objects.filter(name="Finances").first()
-    if finances:
-        finances.permissions.add(*missions.filter(codename__startswith="view_"))
-
-
 @transaction.atomic
 def charger():
-    charger_permissions()
     agent = get_user_model().objects.get(username=DSI)
     communes = {
         c.code_insee: c for c in Commune.objects.filter(code_insee__in=[m[0] for m in MISSIONS])

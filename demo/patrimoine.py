@@ -71,9 +71,6 @@ def audits_deja_livres() -> None:
             ),
             commence_le=adhesion.deliberation_date,
             livre_le=adhesion.audit_livre_le,
-            titre=TitreDeRecettes.objects.emis()
-            .filter(adhesion=adhesion, nature=TitreDeRecettes.Nature.AUDIT)
-            .first(),
             rapport=Document.objects.filter(adhesion=adhesion, type="rapport_audit").first(),
             auditeur="Agent DSI (démo)",
         )

@@ -8,7 +8,6 @@ Everything is marked "démo"; running it twice changes nothing.
 from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -102,12 +101,6 @@ def _pdf(lignes: list[str]) -> bytes:
     return bytes(sortie)
 
 
-def charger_permissions():
-    groupe = Group.objects.filter(name="DSI").first()
-    if groupe:
-        groupe.permissions.add(*Permission.objects.filter(content_type__app_label="portail"))
-
-
 def charger_fiches():
     User = get_user_model()
     for insee, auteur, intitule, domaine, statut, decision in FICHES:
@@ -174,7 +167,6 @@ def charger_documents():
 
 @transaction.atomic
 def charger():
-    charger_permissions()
     charger_fiches()
     charger_demandes()
     charger_documents()

@@ -118,9 +118,8 @@ def _audit(insee: str, livre_le: date, par) -> None:
         return
     if TitreDeRecettes.objects.emis().filter(adhesion=adhesion, nature="audit").exists():
         return
-    actes.enregistrer_livraison_audit(
-        adhesion=adhesion, livre_le=livre_le, par=par, date_emission=livre_le
-    )
+    # The delivery is in the demo's adhesions (recorded by the DSI); finance bills it.
+    actes.emettre_titre_audit(adhesion=adhesion, par=par, date_emission=livre_le)
 
 
 def _campagne(annee: int, exercice: int, le: date, par) -> None:
@@ -133,8 +132,8 @@ def charger():
     if completer_emetteur() is None:
         return
     charger_signataires()
-    dsi, finances = _utilisateur("dsi"), _utilisateur("finances")
-    evenements = [(livre_le, "audit", (insee, livre_le, dsi)) for insee, livre_le in AUDITS]
+    finances = _utilisateur("finances")
+    evenements = [(livre_le, "audit", (insee, livre_le, finances)) for insee, livre_le in AUDITS]
     evenements += [
         (le, "campagne", (annee, exercice, le, finances)) for annee, exercice, le in CAMPAGNES
     ]

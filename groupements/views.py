@@ -1,12 +1,13 @@
-"""DSI pages of the groupements: list, dashboard, needs exports, répartitions (G1–G8).
+"""Pages of the groupements: list, dashboard, needs exports, répartitions (G1–G8).
 
-Thin views: the rules live in groupements/regles.py, the acts in groupements/actes.py."""
+Thin views: the rules live in groupements/regles.py, the acts in groupements/actes.py. Who:
+DSI staff manage the groupements; the finance officer reads them and issues the appels de
+fonds (titres); each act also needs its named permission (securite/roles.py)."""
 
 from decimal import Decimal
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, Q
 from django.http import Http404
@@ -19,33 +20,53 @@ from groupements.forms import EtapeForm, PoidsForm, RepartitionForm
 from groupements.models import AdhesionGroupement, Groupement, Repartition
 from membres.models import Adhesion, Formule
 from outils.formats import formater_quantite
+from securite.roles import (
+    DSI,
+    FINANCES,
+    a_le_role,
+    reserve_dsi,
+    reserve_finances,
+    reserve_personnel,
+)
 
 
-def dsi_requis(permission):
-    """Login, DSI staff and a permission of the app; anyone else gets a 403."""
+def _autorise(reserve_role, permission):
+    """The role's check, then the named permission of the act (403 in French otherwise)."""
 
     def decorateur(vue):
         @wraps(vue)
-        @login_required
         def enveloppe(request, *args, **kwargs):
-            if not (request.user.is_staff and request.user.has_perm(permission)):
-                raise PermissionDenied("Page réservée aux agents de la DSI.")
+            if not request.user.has_perm(permission):
+                raise PermissionDenied("Votre rôle ne permet pas cette action.")
             return vue(request, *args, **kwargs)
 
-        return enveloppe
+        return reserve_role(enveloppe)
 
     return decorateur
 
 
+def lecture(permission):
+    """Pages DSI staff and the finance officer read (the finance officer issues the appels de
+    fonds of a répartition)."""
+    return _autorise(reserve_personnel, permission)
+
+
+def dsi(permission):
+    """Acts of DSI staff, who manage the groupements."""
+    return _autorise(reserve_dsi, permission)
+
+
+def finances(permission):
+    """Acts of the finance officer, who alone issues titres (the appels de fonds)."""
+    return _autorise(reserve_finances, permission)
+
+
 def _get_groupement_for_user(user, pk) -> Groupement:
-    if not user.is_staff:
-        raise Http404("Groupement introuvable.")
+    # The views' role checks come first: only staff with a role reach this.
     return get_object_or_404(Groupement, pk=pk)
 
 
 def _get_repartition_for_user(user, pk) -> Repartition:
-    if not user.is_staff:
-        raise Http404("Répartition introuvable.")
     return get_object_or_404(Repartition.objects.select_related("groupement"), pk=pk)
 
 
@@ -95,7 +116,7 @@ def synthese_besoins(adhesions) -> list[dict]:
 # --- Pages ----------------------------------------------------------------------------------
 
 
-@dsi_requis("groupements.view_groupement")
+@lecture("groupements.view_groupement")
 def liste(request):
     groupements = Groupement.objects.annotate(
         nb_membres=Count("adhesions", filter=Q(adhesions__retrait_notifie_le__isnull=True)),
@@ -104,7 +125,7 @@ def liste(request):
     return render(request, "groupements/liste.html", {"groupements": groupements})
 
 
-@dsi_requis("groupements.view_groupement")
+@lecture("groupements.view_groupement")
 def tableau_de_bord(request, pk):
     groupement = _get_groupement_for_user(request.user, pk)
     jour = timezone.localdate()
@@ -129,8 +150,11 @@ def tableau_de_bord(request, pk):
             }
         )
     repartitions = groupement.repartitions.all()
-    peut_avancer = request.user.has_perm("groupements.gerer_etapes") and bool(
-        regles.Etape.SUIVANTES.get(groupement.etape)
+    dsi_ = a_le_role(request.user, DSI)
+    peut_avancer = (
+        dsi_
+        and request.user.has_perm("groupements.gerer_etapes")
+        and bool(regles.Etape.SUIVANTES.get(groupement.etape))
     )
     contexte = {
         "groupement": groupement,
@@ -145,13 +169,14 @@ def tableau_de_bord(request, pk):
         "form_etape": EtapeForm(groupement=groupement) if peut_avancer else None,
         "repartitions": repartitions,
         "peut_repartir": groupement.est_lance
+        and dsi_
         and request.user.has_perm("groupements.add_repartition"),
     }
     return render(request, "groupements/tableau_de_bord.html", contexte)
 
 
 @require_POST
-@dsi_requis("groupements.gerer_etapes")
+@dsi("groupements.gerer_etapes")
 def etape(request, pk):
     groupement = _get_groupement_for_user(request.user, pk)
     form = EtapeForm(data=request.POST, groupement=groupement)
@@ -186,7 +211,7 @@ def _nom_export(groupement, suffixe):
     return f"groupement-{groupement.pk}-{suffixe}"
 
 
-@dsi_requis("groupements.view_groupement")
+@lecture("groupements.view_groupement")
 def besoins_csv(request, pk):
     groupement = _get_groupement_for_user(request.user, pk)
     actifs, _ = _donnees_besoins(groupement)
@@ -197,7 +222,7 @@ def besoins_csv(request, pk):
     )
 
 
-@dsi_requis("groupements.view_groupement")
+@lecture("groupements.view_groupement")
 def besoins_xlsx(request, pk):
     groupement = _get_groupement_for_user(request.user, pk)
     actifs, synthese = _donnees_besoins(groupement)
@@ -218,7 +243,7 @@ def besoins_xlsx(request, pk):
 # --- Répartitions (G6) ----------------------------------------------------------------------
 
 
-@dsi_requis("groupements.add_repartition")
+@dsi("groupements.add_repartition")
 def repartition_nouvelle(request, pk):
     groupement = _get_groupement_for_user(request.user, pk)
     form = RepartitionForm(data=request.POST or None)
@@ -246,7 +271,7 @@ def _parts(repartition):
     )
 
 
-@dsi_requis("groupements.view_groupement")
+@lecture("groupements.view_groupement")
 def repartition(request, pk):
     repartition = _get_repartition_for_user(request.user, pk)
     parts = _parts(repartition)
@@ -261,8 +286,10 @@ def repartition(request, pk):
         }
         for p in parts
     ]
-    peut_modifier = repartition.est_brouillon and request.user.has_perm(
-        "groupements.change_repartition"
+    peut_modifier = (
+        repartition.est_brouillon
+        and a_le_role(request.user, DSI)
+        and request.user.has_perm("groupements.change_repartition")
     )
     form_poids = PoidsForm(parts=parts) if peut_modifier else None
     contexte = {
@@ -274,6 +301,7 @@ def repartition(request, pk):
         "form_poids": form_poids,
         "peut_emettre": repartition.est_brouillon
         and repartition.est_charge
+        and a_le_role(request.user, FINANCES)
         and request.user.has_perm("groupements.emettre_appels_de_fonds"),
         "peut_arreter": peut_modifier and not repartition.est_charge,
     }
@@ -281,7 +309,7 @@ def repartition(request, pk):
 
 
 @require_POST
-@dsi_requis("groupements.change_repartition")
+@dsi("groupements.change_repartition")
 def repartition_poids(request, pk):
     repartition = _get_repartition_for_user(request.user, pk)
     form = PoidsForm(data=request.POST, parts=_parts(repartition))
@@ -305,7 +333,7 @@ def repartition_poids(request, pk):
 
 
 @require_POST
-@dsi_requis("groupements.emettre_appels_de_fonds")
+@finances("groupements.emettre_appels_de_fonds")
 def repartition_emettre(request, pk):
     repartition = _get_repartition_for_user(request.user, pk)
     try:
@@ -318,7 +346,7 @@ def repartition_emettre(request, pk):
 
 
 @require_POST
-@dsi_requis("groupements.change_repartition")
+@dsi("groupements.change_repartition")
 def repartition_arreter(request, pk):
     repartition = _get_repartition_for_user(request.user, pk)
     try:
@@ -337,7 +365,7 @@ def _reversements(request, pk):
     return repartition, exports.lignes_reversements(repartition, _parts(repartition))
 
 
-@dsi_requis("groupements.view_groupement")
+@lecture("groupements.view_groupement")
 def reversements_csv(request, pk):
     repartition, lignes = _reversements(request, pk)
     return exports.reponse_csv(
@@ -345,7 +373,7 @@ def reversements_csv(request, pk):
     )
 
 
-@dsi_requis("groupements.view_groupement")
+@lecture("groupements.view_groupement")
 def reversements_xlsx(request, pk):
     repartition, lignes = _reversements(request, pk)
     return exports.reponse_xlsx(

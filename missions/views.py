@@ -1,20 +1,19 @@
-"""Niveau 1 pages: the DSI's table of allowances (T6) and the lettre de mission PDF."""
-
-from functools import wraps
+"""Niveau 1 pages: the table of allowances (T6), read by DSI staff and the finance officer,
+and the lettre de mission PDF."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django_tables2 import RequestConfig
 
-from membres.views import communes_de
+from membres.acces import communes_du_portail
 from missions.dotations import bilan_niveau1, titres_niveau1
 from missions.exports import exporter_csv, exporter_xlsx
 from missions.filters import SoldeFilter
 from missions.models import Mission
 from missions.pdf import rendre_lettre_mission
 from missions.tables import SoldeTable
+from securite.roles import DSI, FINANCES, a_le_role, reserve_personnel
 
 FORMATS = {
     "csv": (exporter_csv, "text/csv; charset=utf-8"),
@@ -25,19 +24,6 @@ FORMATS = {
 }
 
 
-def reserve_dsi(vue):
-    """DSI staff only: a logged-in member's user gets 403, an anonymous user the login page."""
-
-    @login_required
-    @wraps(vue)
-    def verifiee(request, *args, **kwargs):
-        if not request.user.is_staff:
-            raise PermissionDenied("Page réservée aux agents de la DSI.")
-        return vue(request, *args, **kwargs)
-
-    return verifiee
-
-
 def _bilan_filtre(request):
     filtre = SoldeFilter(request.GET)
     bilan = bilan_niveau1(filtre.annee_choisie)
@@ -46,7 +32,7 @@ def _bilan_filtre(request):
     return filtre, bilan, soldes, titres
 
 
-@reserve_dsi
+@reserve_personnel
 def dotations(request):
     filtre, bilan, soldes, titres = _bilan_filtre(request)
     table = SoldeTable(soldes, annee=bilan.annee, titres=titres)
@@ -58,7 +44,7 @@ def dotations(request):
     )
 
 
-@reserve_dsi
+@reserve_personnel
 def dotations_export(request, format):
     if format not in FORMATS:
         raise Http404("Format d'export inconnu.")
@@ -70,11 +56,15 @@ def dotations_export(request, format):
 
 
 def _get_mission_for_user(user, pk) -> Mission:
-    """DSI staff see every lettre de mission; a member's user only its members' signed ones."""
+    """DSI staff and the finance officer see every lettre de mission; a member's user only the
+    signed ones of the communes whose portal it opens (not an établissement-only user)."""
     mission = get_object_or_404(Mission.objects.select_related("commune"), pk=pk)
-    if user.is_staff:
+    if a_le_role(user, DSI, FINANCES):
         return mission
-    if not mission.est_signee or not communes_de(user).filter(pk=mission.commune_id).exists():
+    if (
+        not mission.est_signee
+        or not communes_du_portail(user).filter(pk=mission.commune_id).exists()
+    ):
         raise Http404("Lettre de mission introuvable.")
     return mission
 

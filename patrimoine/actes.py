@@ -118,26 +118,21 @@ def commencer_audit(*, audit: Audit, le: date, par) -> Audit:
 @transaction.atomic
 def livrer_rapport(
     *, audit: Audit, le: date, par, rapport=None, date_emission: date | None = None
-) -> TitreDeRecettes | None:
-    """A1, T2 — the report is delivered: the audit of the socle annexe is priced and billed by
-    billing's act (the adhesion keeps the delivery date: T5's window opens), the préalable is
-    not billed (T2, decision); the report is filed with the member's documents. Returns the
-    audit's titre (None for a préalable)."""
+) -> Audit:
+    """A1, T2 — the report is delivered: for the audit of the socle annexe, billing's act records
+    the delivery on the adhesion (T5's window opens; the finance officer then issues its titre,
+    priced on that date: who records a service never bills it); the préalable is not billed
+    (T2, decision); the report is filed with the member's documents."""
     audit = _verrouiller(audit)
     _exiger(audit, (Statut.EN_COURS,), "Le rapport se remet pour un audit en cours")
     if le > (date_emission or _aujourdhui()):
         raise ValidationError("La date de remise du rapport ne peut être dans le futur.")
     if le < audit.commence_le:
         raise ValidationError("Le rapport ne peut être remis avant le début de l'audit.")
-    titre = None
     document = None
     if audit.est_facture:
-        titre = enregistrer_livraison_audit(
-            adhesion=audit.adhesion,
-            livre_le=le,
-            par=par,
-            rapport=rapport,
-            date_emission=date_emission,
+        enregistrer_livraison_audit(
+            adhesion=audit.adhesion, livre_le=le, par=par, rapport=rapport, jour=date_emission
         )
         if rapport is not None:
             document = (
@@ -158,9 +153,8 @@ def livrer_rapport(
         )
     audit.livre_le = le
     audit.rapport = document
-    audit.titre = titre
     _enregistrer(audit)
-    return titre
+    return audit
 
 
 @transaction.atomic

@@ -70,7 +70,6 @@ class AuditAdmin(SimpleHistoryAdmin):
         "commence_le",
         "livre_le",
         "rapport",
-        "titre",
         "inventaire_valide_le",
         "clos_le",
         "rappel_t5_envoye_le",

@@ -12,7 +12,6 @@ from datetime import date
 from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef
@@ -43,6 +42,7 @@ from patrimoine.models import (
     TransfertBien,
     TransfertContrat,
 )
+from securite.roles import reserve_personnel
 
 VOIR = "patrimoine.view_audit"
 MODIFIER_AUDIT = "patrimoine.change_audit"
@@ -55,18 +55,18 @@ MEMBRES_PAR_PAGE = 50
 
 
 def dsi_requis(*permissions, une_suffit=False):
-    """Login, staff, and the permissions (all of them, or one of them)."""
+    """A role of the service (``reserve_personnel``: login, second factor, DSI or finance),
+    then the model permissions the page needs (all of them, or one of them)."""
 
     def decorateur(vue):
         @wraps(vue)
-        @login_required
         def enveloppe(request, *args, **kwargs):
             droits = [request.user.has_perm(p) for p in permissions]
-            if not request.user.is_staff or not (any(droits) if une_suffit else all(droits)):
-                raise PermissionDenied("Page réservée aux agents de la DSI.")
+            if not (any(droits) if une_suffit else all(droits)):
+                raise PermissionDenied("Page réservée aux agents habilités.")
             return vue(request, *args, **kwargs)
 
-        return enveloppe
+        return reserve_personnel(enveloppe)
 
     return decorateur
 
@@ -80,9 +80,7 @@ def _get_commune_for_user(user, code_insee) -> Commune:
 def _get_audit_for_user(user, pk) -> Audit:
     if not user.is_staff:
         raise Http404("Audit introuvable.")
-    return get_object_or_404(
-        Audit.objects.select_related("commune", "adhesion", "rapport", "titre"), pk=pk
-    )
+    return get_object_or_404(Audit.objects.select_related("commune", "adhesion", "rapport"), pk=pk)
 
 
 def _get_etat_for_user(user, pk) -> EtatDeSortie:
@@ -196,7 +194,7 @@ def membre(request, code_insee):
     )
     audits = list(
         Audit.objects.filter(commune=commune)
-        .select_related("rapport", "titre")
+        .select_related("rapport")
         .annotate(nb_constats=Count("constats", distinct=True))
         .annotate(nb_preconisations=Count("preconisations", distinct=True))
         .order_by("-demande_le", "-pk")
@@ -368,9 +366,6 @@ def audit_etape(request, pk, etape):
             f"Cette étape n'est pas possible : l'audit est « {audit.get_statut_display()} ».",
         )
         return redirect("patrimoine:audit", pk=audit.pk)
-    if etape == "livrer" and audit.est_facture and not request.user.has_perm(EMETTRE):
-        # The delivery of a socle annexe audit issues its titre (T2): the right to issue.
-        raise PermissionDenied("La remise de ce rapport émet le titre de l'audit.")
     if form.is_valid():
         d = form.cleaned_data
         try:
@@ -379,14 +374,9 @@ def audit_etape(request, pk, etape):
             elif etape == "commencer":
                 actes.commencer_audit(audit=audit, le=d["le"], par=request.user)
             elif etape == "livrer":
-                titre = actes.livrer_rapport(
+                actes.livrer_rapport(
                     audit=audit, le=d["le"], rapport=d.get("rapport"), par=request.user
                 )
-                if titre is not None:
-                    messages.success(
-                        request,
-                        f"Titre d'audit n° {titre.numero} (exercice {titre.exercice}) émis.",
-                    )
             elif etape == "valider_inventaire":
                 actes.valider_inventaire(audit=audit, le=d["le"], par=request.user)
             else:

@@ -2,8 +2,8 @@
 
 Thin function-based views over ``pilotage/bilan.py``: the page for a chosen year with its
 "what if" panel (a GET form: nothing is written), the bilan as a PDF (WeasyPrint, the titres'
-visual family) and as an XLSX workbook. Rights: staff with ``tarification.view_titrederecettes``
-(the DSI agents and the finance officer); anyone else gets 403. Every page runs a fixed number
+visual family) and as an XLSX workbook. Rights: the DSI and finance roles
+(``securite.roles.reserve_personnel``); anyone else gets 403. Every page runs a fixed number
 of queries whatever the number of members.
 """
 
@@ -12,8 +12,6 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Min
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,8 +24,8 @@ from pilotage.bilan import BilanAnnuel, bilan_annuel
 from pilotage.cible import MONTANT_ETP, PALIERS_ETP
 from pilotage.pdf import rendre_bilan
 from pilotage.xlsx import classeur_bilan
+from securite.roles import reserve_personnel
 
-VOIR_BILAN = "tarification.view_titrederecettes"
 # Years a URL may ask for; the year choice offers those that have data.
 ANNEE_MIN, ANNEE_MAX = 2000, 2100
 TYPE_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,13 +45,8 @@ def annees_disponibles(jour: date | None = None) -> list[int]:
     return list(range(jour.year + 1, debut - 1, -1))
 
 
-def _verifier_acces(user) -> None:
-    if not (user.is_staff and user.has_perm(VOIR_BILAN)):
-        raise PermissionDenied("Bilan réservé aux agents de la DSI et au responsable financier.")
-
-
 def _get_bilan_for_user(user, annee: int) -> BilanAnnuel:
-    _verifier_acces(user)
+    # The views are reserved to the DSI and finance roles (reserve_personnel).
     if not ANNEE_MIN <= annee <= ANNEE_MAX:
         raise Http404("Année hors de la période couverte.")
     return bilan_annuel(annee)
@@ -107,11 +100,10 @@ class SimulationForm(forms.Form):
         )
 
 
-@login_required
+@reserve_personnel
 @require_GET
 def bilan_choix(request):
     """The dashboard's entry: the chosen (or default) year."""
-    _verifier_acces(request.user)
     annees = annees_disponibles()
     form = ChoixAnneeForm(request.GET or None, annees=annees)
     annee = (
@@ -120,7 +112,7 @@ def bilan_choix(request):
     return redirect("pilotage:bilan", annee=annee)
 
 
-@login_required
+@reserve_personnel
 @require_GET
 def bilan(request, annee: int):
     """R1, R2 — the steering dashboard of year N, with the "what if" panel."""
@@ -161,7 +153,7 @@ def bilan(request, annee: int):
     )
 
 
-@login_required
+@reserve_personnel
 @require_GET
 def bilan_pdf(request, annee: int):
     """The bilan annuel as a PDF (rendered here: one document of a few pages)."""
@@ -171,7 +163,7 @@ def bilan_pdf(request, annee: int):
     return reponse
 
 
-@login_required
+@reserve_personnel
 @require_GET
 def bilan_xlsx(request, annee: int):
     """The bilan annuel as an XLSX workbook, one sheet per topic."""

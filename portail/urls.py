@@ -5,16 +5,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from portail import views
+from securite import views as securite_views
 
 app_name = "portail"
 
 C = "<str:code_insee>/"  # the commune whose space is shown (one of the user's)
 
 urlpatterns = [
-    # Password reset by e-mail: public pages (the login and logout urls are the project's).
+    # Password reset by e-mail: public pages (the login and logout urls are the project's);
+    # throttled, and a new password lifts the account's login lock (securite/views.py).
     path(
         "mot-de-passe/oubli/",
-        auth_views.PasswordResetView.as_view(
+        securite_views.DemandeMotDePasse.as_view(
             template_name="registration/mot_de_passe_oubli.html",
             email_template_name="registration/mot_de_passe_courriel.txt",
             subject_template_name="registration/mot_de_passe_sujet.txt",
@@ -31,7 +33,7 @@ urlpatterns = [
     ),
     path(
         "mot-de-passe/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
+        securite_views.NouveauMotDePasse.as_view(
             template_name="registration/mot_de_passe_nouveau.html",
             success_url=reverse_lazy("portail:mot_de_passe_change"),
         ),

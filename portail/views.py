@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from groupements.actes import adherer, declarer_besoins, demander_retrait
 from groupements.models import AdhesionGroupement, Groupement, verifier_eligibilite
+from membres.acces import communes_du_portail
 from membres.models import Adhesion, Commune, Contact, Document, Etablissement, Formule
 from missions.dotations import bilan_niveau1
 from missions.models import Intervention, Mission
@@ -31,24 +32,11 @@ from portail.forms import (
     RetraitForm,
 )
 from portail.models import DemandeModification, FicheProjet
+from securite.roles import DSI, FINANCES, a_le_role
 from tarification.contribution import contributions, prix_audits_retenus
 from tarification.models import TitreDeRecettes
 
 # --- Access -------------------------------------------------------------------------------
-
-
-def communes_du_portail(user):
-    """The communes whose portal `user` may open: those it is attached to as a whole.
-
-    Decisions: DSI staff get no implicit access to every member's portal (they work in the
-    admin, behind its second factor); a rattachement limited to one établissement does not open
-    its commune's pages (the commune's contributions and titres are not the établissement's).
-    """
-    if not user.is_authenticated:
-        return Commune.objects.none()
-    return Commune.objects.filter(
-        rattachements__utilisateur=user, rattachements__etablissement__isnull=True
-    ).distinct()
 
 
 def _get_commune_for_user(user, code_insee) -> tuple[Commune, list[Commune]]:
@@ -116,9 +104,7 @@ def choisir(request):
     if len(communes) == 1:
         return redirect("portail:accueil", code_insee=communes[0].code_insee)
     if not communes and request.user.is_staff:
-        if request.user.has_perm("tarification.view_campagne") and not request.user.has_perm(
-            "membres.change_commune"
-        ):
+        if a_le_role(request.user, FINANCES) and not a_le_role(request.user, DSI):
             return redirect("tarification:campagnes")  # the finance officer's campaigns
         return redirect("admin:index")  # DSI staff work in the admin
     return render(request, "portail/choisir.html", {"communes": communes})

@@ -9,7 +9,7 @@ if [ ! -f .env ]; then
 # Written by scripts/demo.sh for the local demo — see .env.example for every variable.
 DEBUG=on
 SECRET_KEY=$key
-ADMIN_OTP_REQUIRED=off
+STAFF_OTP_REQUIRED=off
 # The demo's issuer has fictitious PES V2 settings: titres go to the PES flow (B9).
 PES_EXPORT=on
 ENV

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tasks_db",
     "outils",
+    "securite",
     "membres",
     "tarification",
     "groupements",
@@ -67,6 +68,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "securite.middleware.SessionInactiveMiddleware",  # staff: idle sessions end
+    "securite.middleware.SecondFacteurMiddleware",  # staff: every page after a second factor
+    "securite.middleware.PasDeCacheMiddleware",  # no-store on every authenticated response
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
@@ -127,10 +131,10 @@ RECAPITULATIF_CERTIFICAT = env.str("RECAPITULATIF_CERTIFICAT", default="")
 RECAPITULATIF_CERTIFICAT_MOT_DE_PASSE = env.str("RECAPITULATIF_CERTIFICAT_MOT_DE_PASSE", default="")
 RECAPITULATIF_CERTIFICAT_RACINE = env.str("RECAPITULATIF_CERTIFICAT_RACINE", default="")
 
-# --- Authentication
+# --- Authentication (README, "Connexion et sécurité des comptes")
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses throttled logins
-    "membres.auth.UsernameOrEmailBackend",
+    "securite.auth.UsernameOrEmailBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -139,14 +143,42 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "portail:choisir"  # members to their space; staff are sent on to the admin
+LOGIN_REDIRECT_URL = "portail:choisir"  # members to their space; staff are sent on to their pages
 LOGOUT_REDIRECT_URL = "login"
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = env.int("AXES_COOLOFF_HOURS", default=1)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Behind N reverse proxies that each append the client's address to this header, the address
+# login throttling counts is the N-th from the right (securite/identification.py). 0: the
+# application is reached directly (REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+TRUSTED_PROXY_HEADER = "HTTP_" + env.str(
+    "TRUSTED_PROXY_HEADER", default="X-Forwarded-For"
+).upper().replace("-", "_")
+# Login throttling (django-axes, securite/limitation.py): failures are counted per account
+# (any spelling) and per client address, each against its own limit, within the cool-off.
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
-# Staff need a second factor (TOTP) in the admin, unless explicitly switched off (demo only).
-ADMIN_OTP_REQUIRED = env.bool("ADMIN_OTP_REQUIRED", default=not DEBUG)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=20)
+AXES_COOLOFF_TIME = env.int("AXES_COOLOFF_HOURS", default=1)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "securite.limitation.cle_compte"
+AXES_CLIENT_IP_CALLABLE = "securite.limitation.adresse"
+AXES_HANDLER = "securite.limitation.Gestionnaire"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # attempts during a lock don't extend it
+AXES_RESET_ON_SUCCESS = False  # a valid login elsewhere must not wipe an address's failures
+AXES_LOCKOUT_TEMPLATE = "securite/verrouille.html"
+# Password-reset requests per hour: per client address (then 429), e-mails per account.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=5)
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = env.int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", default=3)
+# Staff (and any user who enrolled a device) need a second factor (TOTP or a backup code) on
+# every page, unless explicitly switched off (the local demo only). ADMIN_OTP_REQUIRED is its
+# former name, still read.
+STAFF_OTP_REQUIRED = env.bool(
+    "STAFF_OTP_REQUIRED", default=env.bool("ADMIN_OTP_REQUIRED", default=not DEBUG)
+)
+ADMIN_OTP_REQUIRED = STAFF_OTP_REQUIRED
+OTP_LOGIN_URL = "securite:verification"
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="servicecommun Redon Agglomération")
+# A staff session unused for this many minutes ends (members keep Django's 2-week session).
+STAFF_IDLE_MINUTES = env.int("STAFF_IDLE_MINUTES", default=30)
 
 # --- Internationalisation: the UI speaks French (fr-FR), times are Paris time.
 LANGUAGE_CODE = "fr-fr"

@@ -5,21 +5,25 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from membres import views as membres_views
+from securite import views as securite_views
 
 admin.site.site_header = "servicecommun — administration"
 admin.site.site_title = "servicecommun"
 admin.site.index_title = "Service commun des systèmes d'information"
-if settings.ADMIN_OTP_REQUIRED:
-    # Staff need a second factor (TOTP or static codes) in the admin (django-otp).
+if settings.STAFF_OTP_REQUIRED:
+    # Every staff page needs a second factor (securite.middleware); the admin checks it too.
     from django_otp.admin import OTPAdminSite
 
     admin.site.__class__ = OTPAdminSite
 
 urlpatterns = [
     path("", membres_views.accueil, name="accueil"),
-    path("connexion/", auth_views.LoginView.as_view(), name="login"),
+    path("connexion/", securite_views.Connexion.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("compte/", include("securite.urls")),
     path("documents/<int:pk>/", membres_views.document, name="document"),
+    # One login page for everyone (throttled, second factor): the admin's sends there.
+    path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("tarification/", include("tarification.urls")),
     path("pilotage/", include("pilotage.urls")),

@@ -38,5 +38,7 @@ urlpatterns = [
     path("titres/<int:pk>/annuler/", vues_titres.titre_annuler, name="titre_annuler"),
     path("titres/<int:pk>/reduire/", vues_titres.titre_reduire, name="titre_reduire"),
     path("titres/<int:pk>/references/", vues_titres.titre_references, name="titre_references"),
+    path("audits/", vues_titres.audits, name="audits"),
+    path("audits/<int:pk>/emettre/", vues_titres.audit_emettre, name="audit_emettre"),
     path("refacturations/nouvelle/", vues_titres.refacturation, name="refacturation"),
 ]

@@ -113,24 +113,25 @@ def commune_b(commune_factory):
     return commune_factory(code_insee="35236", nom="Redon", departement="35")
 
 
+def avec_role(user, *roles):
+    """Put ``user`` in the roles' groups (created by the data migration; transactional tests
+    flush them, so they are synchronised first, idempotently)."""
+    from django.contrib.auth.models import Group
+
+    from securite.roles import synchroniser
+
+    synchroniser()
+    user.groups.add(*Group.objects.filter(name__in=[r.groupe for r in roles]))
+    return user
+
+
 @pytest.fixture
 def agent_dsi(django_user_model):
-    from django.contrib.auth.models import Permission
+    """A DSI agent: the « DSI » role."""
+    from securite.roles import DSI
 
     user = django_user_model.objects.create_user("agent-dsi", password="x", is_staff=True)
-    user.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label__in=[
-                "membres",
-                "tarification",
-                "groupements",
-                "missions",
-                "patrimoine",
-                "portail",
-            ]
-        )
-    )
-    return user
+    return avec_role(user, DSI)
 
 
 @pytest.fixture
@@ -192,17 +193,11 @@ def emetteur(db):
 
 @pytest.fixture
 def responsable_financier(django_user_model):
-    """The finance officer: the demo's "Finances" group rights."""
-    from django.contrib.auth.models import Permission
+    """The finance officer: the « Finances » role."""
+    from securite.roles import FINANCES
 
     user = django_user_model.objects.create_user("finances", password="x", is_staff=True)
-    user.user_permissions.set(
-        Permission.objects.filter(
-            content_type__app_label="tarification", codename__startswith="view_"
-        )
-        | Permission.objects.filter(codename__in=["emettre_titres", "view_campagne"])
-    )
-    return user
+    return avec_role(user, FINANCES)
 
 
 @pytest.fixture

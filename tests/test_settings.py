@@ -30,7 +30,7 @@ PRODUCTION = {
     "SECRET_KEY": "k" * 20 + "Zq8#pV!n2@Lr5^wT9&yB3*uE6(oI1)aS4",
     "ALLOWED_HOSTS": "servicecommun.example.fr",
     "EMAIL_URL": "smtp+tls://user:secret@smtp.example.fr:587",
-    "ADMIN_OTP_REQUIRED": "on",
+    "STAFF_OTP_REQUIRED": "on",
     "SECURE_SSL_REDIRECT": "on",
     "STATIC_MANIFEST": "on",
 }
@@ -60,7 +60,7 @@ def test_production_uses_smtp_and_secure_cookies():
         "from django.conf import settings as s;"
         "print(s.MAILERS['default']['BACKEND'], s.MAILERS['default']['OPTIONS']['host'],"
         " s.SESSION_COOKIE_SECURE, s.SESSION_COOKIE_HTTPONLY, s.SESSION_COOKIE_SAMESITE,"
-        " s.ADMIN_OTP_REQUIRED, s.LANGUAGE_CODE, s.TIME_ZONE, s.USE_TZ)"
+        " s.STAFF_OTP_REQUIRED, s.LANGUAGE_CODE, s.TIME_ZONE, s.USE_TZ)"
     )
     resultat = lancer(PRODUCTION, "shell", "--no-imports", "-c", code)
     assert resultat.stdout.split() == [

@@ -16,17 +16,11 @@ def creer(apps, schema_editor):
     Adhesion = apps.get_model("membres", "Adhesion")
     Audit = apps.get_model("patrimoine", "Audit")
     Document = apps.get_model("membres", "Document")
-    TitreDeRecettes = apps.get_model("tarification", "TitreDeRecettes")
     deja = set(Audit.objects.filter(origine="annexe").values_list("adhesion_id", flat=True))
     for adhesion in Adhesion.objects.filter(audit_livre_le__isnull=False).exclude(pk__in=deja):
         rapport = (
             Document.objects.filter(adhesion=adhesion, type="rapport_audit")
             .order_by("-depose_le")
-            .first()
-        )
-        titre = (
-            TitreDeRecettes.objects.filter(adhesion=adhesion, nature="audit", statut="emis")
-            .order_by("date_emission", "pk")
             .first()
         )
         Audit.objects.create(
@@ -40,7 +34,6 @@ def creer(apps, schema_editor):
             ),
             livre_le=adhesion.audit_livre_le,
             rapport=rapport,
-            titre=titre,
             notes=NOTE,
         )
 

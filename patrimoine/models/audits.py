@@ -83,14 +83,6 @@ class Audit(models.Model):
         related_name="+",
         verbose_name="rapport d'audit",
     )
-    titre = models.ForeignKey(
-        TitreDeRecettes,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="titre de l'audit (T2)",
-    )
     inventaire_valide_le = models.DateField("inventaire validé le", null=True, blank=True)
     clos_le = models.DateField("clos le", null=True, blank=True)
     auditeur = models.CharField("agent de la DSI chargé de l'audit", max_length=150, blank=True)
@@ -152,6 +144,19 @@ class Audit(models.Model):
                 ),
             ),
         ]
+
+    @property
+    def titre(self) -> TitreDeRecettes | None:
+        """T2 — the audit's titre, once the finance officer issued it from the recorded delivery
+        (the latest issued on its adhesion; None for a préalable or before issue)."""
+        if not self.est_facture or self.adhesion_id is None or self.livre_le is None:
+            return None
+        return (
+            TitreDeRecettes.objects.emis()
+            .filter(adhesion_id=self.adhesion_id, nature=TitreDeRecettes.Nature.AUDIT)
+            .order_by("-pk")
+            .first()
+        )
 
     def __str__(self):
         return f"Audit {de_commune(self.commune.nom)} demandé le {self.demande_le:%d/%m/%Y}"

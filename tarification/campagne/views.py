@@ -2,16 +2,16 @@
 preview (computed on demand), the confirmed issue (in the background), one campaign's titres.
 
 Thin function-based views: the preview lives in ``tarification/campagne/apercu.py`` (stored by
-``apercu_enregistre``), the issue in ``tarification/campagne/actes.py``. Rights: viewing
-campaigns and computing their preview needs ``tarification.view_campagne``, issuing
-``tarification.emettre_titres``.
+``apercu_enregistre``), the issue in ``tarification/campagne/actes.py``. Rights: the finance
+role (``securite.roles.reserve_finances``); viewing campaigns and computing their preview also
+needs ``tarification.view_campagne``, issuing ``tarification.emettre_titres``.
 """
 
 import time
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.http import Http404
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_tables2 import RequestConfig
 
 from outils.formats import formater_nombre
+from securite.roles import reserve_finances
 from tarification.campagne import actes, apercu_enregistre
 from tarification.campagne.apercu import annee_terminee as est_terminee
 from tarification.filters import ApercuFilter
@@ -43,7 +44,7 @@ def _get_campagne_for_user(user, pk) -> Campagne:
 # ---------------------------------------------------------------------------------------------
 
 
-@login_required
+@reserve_finances
 @permission_required(VOIR_CAMPAGNES, raise_exception=True)
 @require_GET
 def campagnes(request):
@@ -63,7 +64,7 @@ def campagnes(request):
     )
 
 
-@login_required
+@reserve_finances
 @permission_required(VOIR_CAMPAGNES, raise_exception=True)
 @require_GET
 def campagne_apercu(request):
@@ -128,7 +129,7 @@ def campagne_apercu(request):
     return render(request, "tarification/campagne_apercu.html", contexte)
 
 
-@login_required
+@reserve_finances
 @permission_required(VOIR_CAMPAGNES, raise_exception=True)
 @require_POST
 def campagne_apercu_calculer(request):
@@ -161,7 +162,7 @@ def campagne_apercu_calculer(request):
     return redirect(_url_apercu(annee, exercice))
 
 
-@login_required
+@reserve_finances
 @permission_required([VOIR_CAMPAGNES, EMETTRE], raise_exception=True)
 @require_POST
 def campagne_emettre(request):
@@ -207,7 +208,7 @@ def _url_apercu(annee, exercice) -> str:
     return f"{reverse('tarification:campagne_apercu')}?annee={annee}&exercice={exercice}"
 
 
-@login_required
+@reserve_finances
 @permission_required(VOIR_CAMPAGNES, raise_exception=True)
 @require_GET
 def campagne(request, pk):

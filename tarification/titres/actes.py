@@ -1,4 +1,4 @@
-"""Acts that issue one titre each (B1): the audit at its report's delivery (T2), a mandate
+"""Acts that issue one titre each (B1): the audit from its report's delivery (T2), a mandate
 refacturation (art. 2.3.4), the frais de sortie of a résiliation (art. 2.4); and the official
 numbers returned by the finance suite (B3). Each is a keyword-only function in one
 transaction, issuing through the generic ``emission.emettre_titre``."""
@@ -33,18 +33,26 @@ Nature = TitreDeRecettes.Nature
 ZERO = Decimal("0.00")
 
 
+def _titre_audit_emis(adhesion: Adhesion) -> TitreDeRecettes | None:
+    """The audit titre that bills ``adhesion``, if it is billed (net of its corrections)."""
+    if audits_emis_nets([adhesion.pk]).get(adhesion.pk, ZERO) == 0:
+        return None
+    return (
+        TitreDeRecettes.objects.emis()
+        .filter(adhesion=adhesion, nature=Nature.AUDIT, corrige__isnull=True)
+        .order_by("date_emission", "pk")
+        .first()
+    )
+
+
 @transaction.atomic
 def enregistrer_livraison_audit(
-    *,
-    adhesion: Adhesion,
-    livre_le: date,
-    par,
-    rapport=None,
-    date_emission: date | None = None,
-) -> TitreDeRecettes:
+    *, adhesion: Adhesion, livre_le: date, par, rapport=None, jour: date | None = None
+) -> Adhesion:
     """T2 — DSI staff record the delivery of the audit report: the adhesion keeps its delivery
-    date (T5 counts from it), the report is filed with the member's documents, and the audit
-    titre is issued, priced with the grid and population in force on the delivery date."""
+    date (T5 counts from it, and the audit is priced on it) and the report is filed with the
+    member's documents. The titre is the finance officer's to issue (``emettre_titre_audit``):
+    who records a service never bills it (separation of duties)."""
     adhesion = (
         Adhesion.objects.select_for_update(of=("self",))
         .select_related("commune")
@@ -55,19 +63,14 @@ def enregistrer_livraison_audit(
             "Cette adhésion ne comprend pas l'audit (socle annexe) : l'audit préalable au socle "
             "complet n'est pas facturé (T2)."
         )
-    anomalie = adhesion.anomalie_signature()
-    if anomalie:
-        raise ValidationError(anomalie)
-    if livre_le > (date_emission or aujourdhui()):
+    if livre_le > (jour or aujourdhui()):
         raise ValidationError("La date de livraison du rapport ne peut être dans le futur.")
-    deja = audits_emis_nets([adhesion.pk])
-    if deja.get(adhesion.pk, ZERO) != 0:
-        titre = (
-            TitreDeRecettes.objects.emis().filter(adhesion=adhesion, nature=Nature.AUDIT).first()
-        )
+    titre = _titre_audit_emis(adhesion)
+    if titre is not None and adhesion.audit_livre_le != livre_le:
         raise ValidationError(
             f"L'audit de cette adhésion est déjà facturé (titre n° {titre.numero}, exercice "
-            f"{titre.exercice}) : il ne l'est qu'une fois (T2)."
+            f"{titre.exercice}) sur la livraison du "
+            f"{adhesion.audit_livre_le:%d/%m/%Y} : cette date ne change plus (T2)."
         )
     if adhesion.audit_livre_le != livre_le:
         adhesion.audit_livre_le = livre_le
@@ -84,12 +87,57 @@ def enregistrer_livraison_audit(
         )
         document.full_clean()
         document.save()
+    return adhesion
+
+
+def audits_a_facturer():
+    """Adhesions whose audit report is delivered and not billed (or whose titre was annulled):
+    the finance officer's list. Two queries."""
+    livrees = list(
+        Adhesion.objects.filter(audit_livre_le__isnull=False)
+        .select_related("commune")
+        .order_by("audit_livre_le", "commune__nom")
+    )
+    livrees = [a for a in livrees if a.audit]
+    nets = audits_emis_nets([a.pk for a in livrees])
+    return [a for a in livrees if nets.get(a.pk, ZERO) == 0]
+
+
+@transaction.atomic
+def emettre_titre_audit(
+    *, adhesion: Adhesion, par, date_emission: date | None = None
+) -> TitreDeRecettes:
+    """T2 — the finance officer issues the audit titre from the delivery DSI staff recorded,
+    priced with the grid and population in force on the delivery date. Idempotent: an audit
+    already billed returns its titre and issues nothing (the adhesion is locked, so two
+    simultaneous requests issue one titre); after an annulment it is billed again."""
+    adhesion = (
+        Adhesion.objects.select_for_update(of=("self",))
+        .select_related("commune")
+        .get(pk=adhesion.pk)
+    )
+    if not adhesion.audit:
+        raise ValidationError(
+            "Cette adhésion ne comprend pas l'audit (socle annexe) : l'audit préalable au socle "
+            "complet n'est pas facturé (T2)."
+        )
+    anomalie = adhesion.anomalie_signature()
+    if anomalie:
+        raise ValidationError(anomalie)  # M2: billed only once signed by both parties
+    livre_le = adhesion.audit_livre_le
+    if livre_le is None:
+        raise ValidationError(
+            "La livraison du rapport d'audit n'est pas enregistrée : la DSI l'enregistre "
+            "d'abord, le titre se fonde sur sa date (T2)."
+        )
+    deja = _titre_audit_emis(adhesion)
+    if deja is not None:
+        return deja
     resultat = prix_audit(adhesion)
     if resultat.bloque:
         raise ValidationError(
             "L'audit ne peut être tarifé : " + " ; ".join(a.message for a in resultat.anomalies)
         )
-    jour = date_emission or aujourdhui()
     return emettre_titre(
         nature=Nature.AUDIT,
         commune=adhesion.commune,
@@ -104,7 +152,7 @@ def enregistrer_livraison_audit(
         par=par,
         annee=livre_le.year,
         adhesion=adhesion,
-        date_emission=jour,
+        date_emission=date_emission or aujourdhui(),
         fondement=fondement_adhesion([adhesion], epci=nom_epci(), article="article 7.2.1"),
     )
 

@@ -5,10 +5,12 @@ report's delivery and the frais de sortie from a validated état de sortie, on t
 the audits and exits (``patrimoine``), through the acts of ``titres/actes.py``.
 
 Thin function-based views: the acts live in ``tarification/titres/`` (``actes``,
-``corrections``). Rights: viewing titres needs ``tarification.view_titrederecettes`` (a
-bordereau also opens with ``tarification.view_campagne``), any issuing act
-``tarification.emettre_titres``. No page changes an issued titre: corrections are new titres.
-PDFs are rendered by the background task, never here.
+``corrections``). Rights (securite/roles.py): DSI staff and the finance officer read the
+titres (``tarification.view_titrederecettes``); only the finance role exports them and issues
+(``tarification.emettre_titres``): audits, refacturations, frais de sortie, réductions,
+annulations. DSI staff record an audit's delivery, which the finance officer then bills. No
+page changes an issued titre: corrections are new titres. PDFs are rendered by the background
+task, never here.
 """
 
 import io
@@ -16,8 +18,8 @@ import tempfile
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,6 +27,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
+from membres.models import Adhesion
+from securite.roles import (
+    FINANCES,
+    a_le_role,
+    reserve_finances,
+    reserve_personnel,
+)
+from securite.views import destination_sure
 from tarification.deja_facture import restes_par_ligne
 from tarification.filters import TitreFilter
 from tarification.models import Bordereau, TitreDeRecettes
@@ -86,7 +96,7 @@ def _nom(bordereau: Bordereau, extension: str) -> str:
     return f"bordereau-{bordereau.exercice}-{bordereau.numero:04d}.{extension}"
 
 
-@login_required
+@reserve_finances
 @require_GET
 def bordereau_zip(request, pk):
     bordereau = _get_bordereau_for_user(request.user, pk)
@@ -99,7 +109,7 @@ def bordereau_zip(request, pk):
     )
 
 
-@login_required
+@reserve_finances
 @require_GET
 def bordereau_csv(request, pk):
     bordereau = _get_bordereau_for_user(request.user, pk)
@@ -111,7 +121,7 @@ def bordereau_csv(request, pk):
     return reponse
 
 
-@login_required
+@reserve_finances
 @require_GET
 def bordereau_xlsx(request, pk):
     bordereau = _get_bordereau_for_user(request.user, pk)
@@ -130,7 +140,7 @@ def _retour_bordereau(bordereau):
     return redirect("tarification:titres")
 
 
-@login_required
+@reserve_finances
 @permission_required(EMETTRE, raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def bordereau_signer(request, pk):
@@ -171,7 +181,7 @@ def bordereau_signer(request, pk):
     )
 
 
-@login_required
+@reserve_finances
 @require_GET
 def bordereau_recapitulatif(request, pk):
     bordereau = _get_bordereau_for_user(request.user, pk)
@@ -185,7 +195,7 @@ def bordereau_recapitulatif(request, pk):
     )
 
 
-@login_required
+@reserve_finances
 @permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def numeros_officiels(request):
@@ -215,7 +225,7 @@ def numeros_officiels(request):
     )
 
 
-@login_required
+@reserve_finances
 @require_GET
 def bordereau_pes(request, pk):
     """B9 — the bordereau's PES V2 file (produced and validated at the first request, then kept
@@ -234,7 +244,7 @@ def bordereau_pes(request, pk):
     )
 
 
-@login_required
+@reserve_finances
 @permission_required(EMETTRE, raise_exception=True)
 @require_POST
 def bordereau_relancer(request, pk):
@@ -242,7 +252,9 @@ def bordereau_relancer(request, pk):
     bordereau = _get_bordereau_for_user(request.user, pk)
     planifier_rendu(bordereau.pk, relancer(bordereau))
     messages.success(request, "La production des PDF manquants est relancée.")
-    return redirect(request.POST.get("suivant") or reverse("tarification:campagnes"))
+    return redirect(
+        destination_sure(request, request.POST.get("suivant"), reverse("tarification:campagnes"))
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,7 +262,7 @@ def bordereau_relancer(request, pk):
 # ---------------------------------------------------------------------------------------------
 
 
-@login_required
+@reserve_personnel
 @permission_required(VOIR_TITRES, raise_exception=True)
 @require_GET
 def titres_liste(request):
@@ -258,6 +270,8 @@ def titres_liste(request):
     qs = filtre.qs
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
+        if not a_le_role(request.user, FINANCES):
+            raise PermissionDenied("Seul le responsable financier exporte les titres.")
         titres_export = exports.titres_pour_export(qs)
         if export == "csv":
             reponse = HttpResponse(
@@ -276,7 +290,7 @@ def titres_liste(request):
     return render(request, "tarification/titres.html", {"filtre": filtre, "table": table})
 
 
-@login_required
+@reserve_personnel
 @permission_required(VOIR_TITRES, raise_exception=True)
 @require_GET
 def titre(request, pk):
@@ -295,12 +309,12 @@ def titre(request, pk):
             "corrections": corrections,
             "restes": restes,
             "reste_du": reste_du,
-            "peut_emettre": request.user.has_perm(EMETTRE),
+            "peut_emettre": a_le_role(request.user, FINANCES) and request.user.has_perm(EMETTRE),
         },
     )
 
 
-@login_required
+@reserve_personnel
 @permission_required(VOIR_TITRES, raise_exception=True)
 @require_GET
 def titre_pdf(request, pk):
@@ -330,7 +344,7 @@ def _page_formulaire(request, titre_page, form, *, titre=None, formset=None, aid
     )
 
 
-@login_required
+@reserve_finances
 @permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def titre_annuler(request, pk):
@@ -357,7 +371,7 @@ def titre_annuler(request, pk):
     )
 
 
-@login_required
+@reserve_finances
 @permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def titre_reduire(request, pk):
@@ -387,7 +401,7 @@ def titre_reduire(request, pk):
     )
 
 
-@login_required
+@reserve_finances
 @permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def titre_references(request, pk):
@@ -419,7 +433,31 @@ def titre_references(request, pk):
 # ---------------------------------------------------------------------------------------------
 
 
-@login_required
+@reserve_finances
+@permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
+@require_GET
+def audits(request):
+    """T2 — the audits delivered and not billed yet, each with its "issue" button."""
+    return render(request, "tarification/audits.html", {"adhesions": actes.audits_a_facturer()})
+
+
+@reserve_finances
+@permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
+@require_POST
+def audit_emettre(request, pk):
+    """T2 — issue the audit titre of a recorded delivery (idempotent: an audit already billed
+    shows its titre)."""
+    adhesion = get_object_or_404(Adhesion.objects.select_related("commune"), pk=pk)
+    try:
+        titre = actes.emettre_titre_audit(adhesion=adhesion, par=request.user)
+    except ValidationError as erreur:
+        messages.error(request, erreurs(erreur))
+        return redirect("tarification:audits")
+    messages.success(request, f"Titre d'audit n° {titre.numero} ({titre.debiteur_nom}).")
+    return redirect("tarification:titre", pk=titre.pk)
+
+
+@reserve_finances
 @permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def refacturation(request):

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_G6_des_besoins_declares_aux_appels_de_fonds_emis(
-    groupement_factory, membre_eligible, agir, agent_dsi, emetteur, client
+    groupement_factory, membre_eligible, agir, agent_dsi, responsable_financier, emetteur, client
 ):
     # Four members, one of them an établissement (its own debtor, M7); needs declared.
     groupement = groupement_factory(objet="Téléphonie mobile (RESAH)")
@@ -55,8 +55,13 @@ def test_G6_des_besoins_declares_aux_appels_de_fonds_emis(
     assert reponse.status_code == 302
     assert reponse["Location"] == reverse("groupements:repartition", args=[repartition.pk])
     apercu = client.get(reponse["Location"]).content.decode()
-    assert "Aperçu des parts" in apercu and "Émettre les appels de fonds" in apercu
+    assert "Aperçu des parts" in apercu and "Émettre les appels de fonds" not in apercu
     assert not TitreDeRecettes.objects.exists()
+    # DSI staff prepare the répartition; only the finance officer issues its titres.
+    emettre = reverse("groupements:repartition_emettre", args=[repartition.pk])
+    assert client.post(emettre).status_code == 403
+    client.force_login(responsable_financier)
+    assert "Émettre les appels de fonds" in client.get(reponse["Location"]).content.decode()
 
     # Weights 10 000 / 1 000 / 3 000 / 3 000 / 0 over 17 000: exact shares 5 882,3588…,
     # 588,2358…, 1 764,7076… (twice), 0; the three cents left go to the largest remainders
@@ -70,7 +75,7 @@ def test_G6_des_besoins_declares_aux_appels_de_fonds_emis(
         D("0.00"),
     ]
 
-    reponse = client.post(reverse("groupements:repartition_emettre", args=[repartition.pk]))
+    reponse = client.post(emettre)
     assert reponse.status_code == 302
     repartition.refresh_from_db()
     assert repartition.statut == Repartition.Statut.EMISE

@@ -8,16 +8,14 @@ import pytest
 
 @pytest.fixture
 def agent(django_user_model):
-    """A DSI agent who manages missions (staff with the missions app's permissions)."""
-    from django.contrib.auth.models import Permission
+    """A DSI agent who manages missions (the « DSI » role)."""
+    from securite.roles import DSI
+    from tests.conftest import avec_role
 
     user = django_user_model.objects.create_user(
         "agent-missions", is_staff=True, first_name="Agent", last_name="Missions"
     )
-    user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label__in=["missions", "membres"])
-    )
-    return user
+    return avec_role(user, DSI)
 
 
 @pytest.fixture

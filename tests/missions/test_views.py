@@ -142,10 +142,10 @@ def test_page_query_count_does_not_grow_with_members(
         saisir(commune, 2025, 1 + i % 15)
     client.force_login(agent)
     client.get(URL, {"annee": 2025})  # warm the session
-    # session + user, departments of the filter, grid (2), titres already issued, contribution
+    # session + user, the role's permissions (user's, groups'), departments of the filter, grid (2), titres already issued, contribution
     # facts (grid versions and lines, then communes, populations, adhésions, their derogations,
     # audits, their derogations, half-days, issued audit titres)
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(19):
         reponse = client.get(URL, {"annee": 2025, "nom": "Commune"})
     assert len(reponse.context["table"].data) == nombre
 

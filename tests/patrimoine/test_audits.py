@@ -15,6 +15,7 @@ from patrimoine import actes
 from patrimoine.models import Audit, Axe, Constat, Preconisation
 from tarification.calcul import fin_fenetre_t5
 from tarification.models import TitreDeRecettes
+from tarification.titres.actes import emettre_titre_audit
 from tests.conftest import PDF
 
 pytestmark = pytest.mark.django_db
@@ -66,11 +67,11 @@ def test_A1_the_life_cycle_goes_forward_step_by_step(audit_annexe, agent_dsi):
     ]
 
 
-def test_A1_T2_delivering_a_socle_annexe_audit_bills_it_and_opens_the_T5_window(
-    audit_annexe, agent_dsi
+def test_A1_T2_delivering_a_socle_annexe_audit_opens_the_T5_window_and_finance_bills_it(
+    audit_annexe, agent_dsi, responsable_financier
 ):
     audit = actes.commencer_audit(audit=audit_annexe, le=_jour(40), par=agent_dsi)
-    titre = actes.livrer_rapport(
+    actes.livrer_rapport(
         audit=audit,
         le=_jour(10),
         rapport=SimpleUploadedFile("rapport.pdf", PDF),
@@ -78,6 +79,9 @@ def test_A1_T2_delivering_a_socle_annexe_audit_bills_it_and_opens_the_T5_window(
     )
     audit.refresh_from_db()
     adhesion = Adhesion.objects.get(pk=audit.adhesion_id)
+    # The DSI records; the finance officer bills (separation of duties).
+    assert audit.titre is None and not TitreDeRecettes.objects.exists()
+    titre = emettre_titre_audit(adhesion=adhesion, par=responsable_financier)
     # T2 through billing's act: priced on the delivery date (2 355 inhabitants → 3 500 €).
     assert titre.nature == TitreDeRecettes.Nature.AUDIT and titre.total == Decimal("3500.00")
     assert audit.titre == titre
@@ -106,11 +110,11 @@ def test_A1_T2_a_prealable_audit_is_not_billed_and_has_no_T5_window(commune_a, a
         par=agent_dsi,
     )
     actes.commencer_audit(audit=audit, le=_jour(80), par=agent_dsi)
-    titre = actes.livrer_rapport(
+    actes.livrer_rapport(
         audit=audit, le=_jour(30), rapport=SimpleUploadedFile("r.pdf", PDF), par=agent_dsi
     )
     audit.refresh_from_db()
-    assert titre is None and not TitreDeRecettes.objects.exists()
+    assert audit.titre is None and not TitreDeRecettes.objects.exists()
     assert audit.fin_fenetre_t5 is None
     assert audit.rapport.commune == commune_a and audit.rapport.adhesion is None
 
@@ -163,9 +167,11 @@ def test_A1_dates_in_the_future_or_before_the_request_are_refused(audit_annexe, 
     assert audit.livre_le is None and not TitreDeRecettes.objects.exists()
 
 
-def test_A1_a_delivery_that_cannot_be_billed_records_nothing(membre, agent_dsi, emetteur):
+def test_A1_T2_an_audit_that_cannot_be_priced_is_recorded_and_its_titre_refused(
+    membre, agent_dsi, emetteur, responsable_financier
+):
     """Above 8 000 inhabitants without a tarif dérogatoire (M6), T2 cannot price the audit:
-    the delivery is refused whole."""
+    the delivery is recorded (the report exists), the titre is refused until it is fixed."""
     commune = membre(formule="audit", population=9500, date_effet=date(2026, 1, 1))
     audit = actes.demander_audit(
         commune=commune,
@@ -176,17 +182,17 @@ def test_A1_a_delivery_that_cannot_be_billed_records_nothing(membre, agent_dsi, 
         par=agent_dsi,
     )
     actes.commencer_audit(audit=audit, le=date(2026, 2, 1), par=agent_dsi)
-    with pytest.raises(ValidationError, match="ne peut être tarifé"):
-        actes.livrer_rapport(
-            audit=audit,
-            le=date(2026, 3, 1),
-            rapport=SimpleUploadedFile("r.pdf", PDF),
-            par=agent_dsi,
-        )
+    actes.livrer_rapport(
+        audit=audit,
+        le=date(2026, 3, 1),
+        rapport=SimpleUploadedFile("r.pdf", PDF),
+        par=agent_dsi,
+    )
     audit.refresh_from_db()
-    assert audit.livre_le is None and audit.rapport is None
-    assert commune.adhesions.get().audit_livre_le is None
-    assert not Document.objects.filter(type=Document.Type.RAPPORT_AUDIT).exists()
+    assert audit.livre_le == commune.adhesions.get().audit_livre_le == date(2026, 3, 1)
+    with pytest.raises(ValidationError, match="ne peut être tarifé"):
+        emettre_titre_audit(adhesion=audit.adhesion, par=responsable_financier)
+    assert not TitreDeRecettes.objects.exists()
 
 
 def test_A1_findings_by_axe_and_recommendations_by_priority(audit_annexe):

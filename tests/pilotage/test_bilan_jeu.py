@@ -106,8 +106,9 @@ def construire(n: int, *, par, premier: int = 0) -> dict:
         e = _commune(base + 5, f"E{i:02d} Service informatique", 3000, service_informatique=True)
         _adhesion(e, "socle_complet", date(2024, 1, 1))
         actes_titres.enregistrer_livraison_audit(
-            adhesion=audit, livre_le=date(2024, 3, 15), par=par, date_emission=date(2024, 3, 15)
+            adhesion=audit, livre_le=date(2024, 3, 15), par=par, jour=date(2024, 3, 15)
         )
+        actes_titres.emettre_titre_audit(adhesion=audit, par=par, date_emission=date(2024, 3, 15))
         changer_formule(
             adhesion=audit,
             formule="socle_complet",

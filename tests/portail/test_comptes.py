@@ -1,14 +1,13 @@
 """Accounts: login by username or e-mail, logout, password reset by e-mail, throttled logins
-(django-axes), secure session cookie, and the admin's second factor in production (django-otp)."""
+(django-axes), secure session cookie. The second factor and the throttling policy are tested
+in tests/securite/."""
 
-import importlib
 import re
 
 import pytest
-from django.contrib import admin
 from django.core import mail
 from django.test import override_settings
-from django.urls import clear_url_caches, reverse
+from django.urls import reverse
 
 
 @pytest.fixture
@@ -99,38 +98,3 @@ def test_session_cookie_is_httponly_and_samesite_and_secure_when_debug_is_off(
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
     assert cookie["secure"] is True
-
-
-def test_admin_requires_a_second_factor_when_the_production_setting_is_on(client, agent_dsi):
-    """ADMIN_OTP_REQUIRED (default: on when DEBUG is off) makes the admin an OTPAdminSite:
-    a staff member logged in with a password only is not let in."""
-    from django_otp.admin import OTPAdminSite
-
-    import servicecommun.urls
-
-    classe = admin.site.__class__
-    try:
-        with override_settings(ADMIN_OTP_REQUIRED=True):
-            importlib.reload(servicecommun.urls)
-            clear_url_caches()
-            assert isinstance(admin.site, OTPAdminSite)
-            client.force_login(agent_dsi)
-            reponse = client.get(reverse("admin:index"))
-            assert reponse.status_code == 302
-            assert reponse["Location"].startswith(reverse("admin:login"))
-    finally:
-        admin.site.__class__ = classe
-        importlib.reload(servicecommun.urls)
-        clear_url_caches()
-    assert client.get(reverse("admin:index")).status_code == 200  # the suite's setting: off
-
-
-def test_admin_otp_defaults_to_on_when_debug_is_off():
-    """The setting's default logic: ADMIN_OTP_REQUIRED = not DEBUG unless set explicitly."""
-    import environ
-
-    env = environ.Env()
-    for debug, attendu in [(False, True), (True, False)]:
-        with pytest.MonkeyPatch.context() as m:
-            m.delenv("ADMIN_OTP_REQUIRED", raising=False)
-            assert env.bool("ADMIN_OTP_REQUIRED", default=not debug) is attendu

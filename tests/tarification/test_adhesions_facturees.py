@@ -135,13 +135,14 @@ def test_M2_an_audit_of_an_unsigned_adhesion_is_not_issued(
     commune, bareme_article_7, emetteur, responsable_financier
 ):
     audit = _adhesion(commune, formule="audit", signature_membre_le=None)
+    actes_titres.enregistrer_livraison_audit(
+        adhesion=audit, livre_le=date(2025, 3, 1), par=responsable_financier
+    )
     with pytest.raises(ValidationError, match=r"non signée par le membre \(M2\)"):
-        actes_titres.enregistrer_livraison_audit(
-            adhesion=audit,
-            livre_le=date(2025, 3, 1),
-            par=responsable_financier,
-            date_emission=date(2025, 3, 2),
+        actes_titres.emettre_titre_audit(
+            adhesion=audit, par=responsable_financier, date_emission=date(2025, 3, 2)
         )
+    assert not audit.commune.titres.exists()
 
 
 def test_T8_a_member_in_force_a_few_days_is_warned_about_the_whole_year(commune, bareme_article_7):

@@ -64,7 +64,7 @@ LOT = 50
 ENV_ENFANT = {
     "DEBUG": "0",
     "SECRET_KEY": "bench-echelle-seulement",
-    "ADMIN_OTP_REQUIRED": "0",
+    "STAFF_OTP_REQUIRED": "0",
     "SECURE_SSL_REDIRECT": "0",
     "STATIC_MANIFEST": "0",
     "AXES_ENABLED": "0",

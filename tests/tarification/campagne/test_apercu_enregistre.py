@@ -449,8 +449,11 @@ def test_calculer_l_apercu_exige_le_jeton_csrf(responsable_financier, membre):
 def test_lecteur_peut_calculer_sans_pouvoir_emettre(client, django_user_model, membre):
     from django.contrib.auth.models import Permission
 
-    lecteur = django_user_model.objects.create_user("lecteur", password="x")
-    lecteur.user_permissions.set(Permission.objects.filter(codename="view_campagne"))
+    # A finance assistant: the finance role's pages, without the right to issue.
+    lecteur = django_user_model.objects.create_user("lecteur", password="x", is_staff=True)
+    lecteur.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_campagne", "role_finances"])
+    )
     membre(nom="Allaire")
     client.force_login(lecteur)
     page = client.post(URL_CALCULER, CAMPAGNE, follow=True).content.decode()

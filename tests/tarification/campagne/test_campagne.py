@@ -367,8 +367,11 @@ def test_B2_emission_refusee_si_les_donnees_ont_change(
 def test_lecture_seule_sans_droit_d_emettre(client, django_user_model, emetteur, membre):
     from django.contrib.auth.models import Permission
 
-    lecteur = django_user_model.objects.create_user("lecteur", password="x")
-    lecteur.user_permissions.set(Permission.objects.filter(codename="view_campagne"))
+    # A finance assistant: the finance role's pages, without the right to issue.
+    lecteur = django_user_model.objects.create_user("lecteur", password="x", is_staff=True)
+    lecteur.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_campagne", "role_finances"])
+    )
     membre(nom="Allaire")
     client.force_login(lecteur)
     client.post(URL_CALCULER, {"annee": 2025})  # computing a preview issues nothing

@@ -261,33 +261,76 @@ def test_B1_membre_bloque_non_facture_les_autres_oui(
 # --- T2: the audit at delivery -------------------------------------------------------------
 
 
-def test_T2_livraison_audit_emet_le_titre(emetteur, membre, responsable_financier):
+def test_T2_la_dsi_enregistre_la_livraison_et_les_finances_emettent_le_titre_une_fois(
+    emetteur, membre, agent_dsi, responsable_financier
+):
     commune = membre(
         nom="Fégréac", formule="annexe_complet", population=2355, date_effet=date(2025, 3, 1)
     )
     adhesion = commune.adhesions.get()
     rapport = SimpleUploadedFile("rapport.pdf", PDF_MINIMAL, content_type="application/pdf")
 
-    titre = actes_titres.enregistrer_livraison_audit(
+    actes_titres.enregistrer_livraison_audit(
         adhesion=adhesion,
         livre_le=date(2025, 6, 20),
-        par=responsable_financier,
+        par=agent_dsi,
         rapport=rapport,
-        date_emission=date(2025, 6, 20),
+        jour=date(2025, 6, 20),
     )
     adhesion.refresh_from_db()
     assert adhesion.audit_livre_le == date(2025, 6, 20)
-    assert titre.nature == TitreDeRecettes.Nature.AUDIT and titre.adhesion == adhesion
-    assert titre.total == D("3500.00")  # T2: 1 500 ≤ p < 3 000
-    assert titre.exercice == 2025 and titre.date_emission == date(2025, 6, 20)
-    assert "art. 7.2.1" in titre.lignes.get().base_texte
     assert Document.objects.filter(adhesion=adhesion, type="rapport_audit").exists()
-    assert deja_facture.audits_emis_nets([adhesion.pk]) == {adhesion.pk: D("3500.00")}
+    assert not TitreDeRecettes.objects.exists()  # recording a service never bills it
+    assert actes_titres.audits_a_facturer() == [adhesion]
 
+    titre = actes_titres.emettre_titre_audit(
+        adhesion=adhesion, par=responsable_financier, date_emission=date(2025, 6, 23)
+    )
+    assert titre.nature == TitreDeRecettes.Nature.AUDIT and titre.adhesion == adhesion
+    assert titre.total == D("3500.00")  # T2: 1 500 ≤ p < 3 000, on the delivery date
+    assert titre.exercice == 2025 and titre.date_emission == date(2025, 6, 23)
+    assert titre.emis_par == responsable_financier
+    assert "art. 7.2.1" in titre.lignes.get().base_texte
+    assert deja_facture.audits_emis_nets([adhesion.pk]) == {adhesion.pk: D("3500.00")}
+    assert actes_titres.audits_a_facturer() == []
+
+    # Idempotent: issuing again returns the same titre and issues nothing.
+    assert actes_titres.emettre_titre_audit(adhesion=adhesion, par=responsable_financier) == titre
+    assert TitreDeRecettes.objects.count() == 1
+    # The billed delivery date no longer changes.
     with pytest.raises(ValidationError, match="déjà facturé"):
         actes_titres.enregistrer_livraison_audit(
-            adhesion=adhesion, livre_le=date(2025, 6, 20), par=responsable_financier
+            adhesion=adhesion, livre_le=date(2025, 6, 21), par=agent_dsi
         )
+
+
+def test_T2_titre_d_audit_sans_livraison_enregistree_refuse(
+    emetteur, membre, responsable_financier
+):
+    adhesion = membre(formule="audit", date_effet=date(2025, 3, 1)).adhesions.get()
+    with pytest.raises(ValidationError, match="n'est pas enregistrée"):
+        actes_titres.emettre_titre_audit(adhesion=adhesion, par=responsable_financier)
+    assert not TitreDeRecettes.objects.exists()
+
+
+def test_T2_audit_annule_se_facture_de_nouveau(emetteur, membre, agent_dsi, responsable_financier):
+    adhesion = membre(formule="audit", date_effet=date(2025, 3, 1)).adhesions.get()
+    actes_titres.enregistrer_livraison_audit(
+        adhesion=adhesion, livre_le=date(2025, 6, 20), par=agent_dsi, jour=date(2025, 6, 20)
+    )
+    titre = actes_titres.emettre_titre_audit(
+        adhesion=adhesion, par=responsable_financier, date_emission=date(2025, 6, 20)
+    )
+    corrections.annuler_titre(
+        titre=titre,
+        motif="Erreur de membre",
+        par=responsable_financier,
+        date_emission=date(2025, 7, 1),
+    )
+    nouveau = actes_titres.emettre_titre_audit(
+        adhesion=adhesion, par=responsable_financier, date_emission=date(2025, 7, 2)
+    )
+    assert nouveau != titre and nouveau.total == titre.total
 
 
 def test_T2_audit_prealable_au_socle_non_facture(emetteur, membre, responsable_financier):
@@ -301,11 +344,14 @@ def test_T2_audit_prealable_au_socle_non_facture(emetteur, membre, responsable_f
 
 def test_T5_audit_facture_net_des_reductions(emetteur, membre, responsable_financier):
     adhesion = membre(formule="audit", date_effet=date(2025, 3, 1)).adhesions.get()
-    titre = actes_titres.enregistrer_livraison_audit(
+    actes_titres.enregistrer_livraison_audit(
         adhesion=adhesion,
         livre_le=date(2025, 6, 20),
         par=responsable_financier,
-        date_emission=date(2025, 6, 20),
+        jour=date(2025, 6, 20),
+    )
+    titre = actes_titres.emettre_titre_audit(
+        adhesion=adhesion, par=responsable_financier, date_emission=date(2025, 6, 20)
     )
     corrections.reduire_titre(
         titre=titre,

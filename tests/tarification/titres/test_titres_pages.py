@@ -23,7 +23,7 @@ def _hier():
     return timezone.localdate() - timedelta(days=1)
 
 
-@pytest.mark.parametrize("nom", ["refacturation"])
+@pytest.mark.parametrize("nom", ["audits", "refacturation"])
 def test_pages_reservees_a_qui_emet(client, secretaire_a, django_user_model, nom):
     from django.contrib.auth.models import Permission
 
