@@ -7,12 +7,16 @@ first (art. 4.1 note). The amount billed is never computed here: the facts and t
 come from ``tarification.contribution.contributions`` — the titres campaign's own path to the
 pure calculator — so that this page and the titre always agree.
 
-**Decision** (the convention gives only an "exemple de répartition"): the pool of 117 days is
-consumed by the half-days that socle complet members take *within* their allowance; half-days
-beyond an allowance are paid for and do not draw on it, and half-days of members without the
-socle complet never do. Billing does not depend on the pool (T6: "whether or not the whole pool
-is used"); the pool is shown, with a warning when it is nearly or wholly used, or when the
-allowances promised exceed it.
+T6 (revised): the billing mode is the grid version's. In *volume partagé* (the default) the
+allowances are the guide for sharing the pool of 117 days, not a billing trigger: nothing is
+billed while the socle complet members' half-days of the year stay within the pool, then each
+further half-day is billed to its member (by intervention date, then entry order). In
+*dotation individuelle* each half-day beyond the member's allowance is billed, whether or not
+the pool is used up. In both modes the pool's use is the socle complet members' half-days of
+the year, all members together (``tarification.contribution.etat_du_volume``), shown against
+117 days with a warning when it is nearly or wholly used, or when the allowances promised
+exceed it. Half-days of members without the socle complet, and diagnostic half-days done
+without it (art. 4.1 (*)), are outside the pool and billed from the first.
 
 ``bilan_niveau1`` reads everything in a fixed number of queries, whatever the number of members.
 """
@@ -29,7 +33,7 @@ from membres.models import Adhesion, Commune, libelles_formules
 from missions.models import Intervention
 from outils.formats import formater_euros, formater_nombre, formater_quantite
 from tarification import calcul
-from tarification.contribution import Contribution, contributions
+from tarification.contribution import Contribution, VolumeAnnuel, contributions, etat_du_volume
 from tarification.deja_facture import elements_factures
 from tarification.models import VersionBareme
 from tarification.textes import texte_base
@@ -41,6 +45,7 @@ ZERO = Decimal(0)
 
 
 class Etat(TextChoices):
+    FACTUREE = "facturee", "au-delà du volume partagé : facturé"
     DEPASSEE = "depassee", "dotation dépassée"
     EPUISEE = "epuisee", "dotation épuisée"
     DISPONIBLE = "disponible", "dotation disponible"
@@ -74,9 +79,12 @@ class SoldeMembre:
     tranche: str | None
     dotation: Decimal | None  # half-days; 0 without the socle complet; None = unknown
     origine: str  # where the allowance comes from
-    utilisees: int
+    utilisees: int  # every half-day of the year, complement of diagnostic included
     ligne: calcul.Ligne | None  # the T6 line of the member's titre for this year, if any
     anomalie: str = ""
+    mode: calcul.ModeNiveau1 = calcul.ModeNiveau1.VOLUME_PARTAGE
+    diagnostic: int = 0  # half-days of diagnostic done without socle complet (art. 4.1 (*))
+    ligne_diagnostic: calcul.Ligne | None = None
 
     @property
     def dotation_jours(self) -> Decimal | None:
@@ -85,28 +93,30 @@ class SoldeMembre:
         return self.dotation / calcul.DEMI_JOURNEES_PAR_JOUR
 
     @property
-    def dans_dotation(self) -> Decimal:
-        """Half-days taken within the allowance: what this member draws on the pool."""
-        if not self.socle_complet or self.dotation is None:
-            return ZERO
-        return min(Decimal(self.utilisees), self.dotation)
+    def dans_le_volume(self) -> int:
+        """Half-days drawn on the shared pool (a socle complet member's, diagnostic aside)."""
+        return self.utilisees - self.diagnostic if self.socle_complet else 0
 
     @property
     def restantes(self) -> Decimal | None:
         if self.dotation is None:
             return None
-        return max(ZERO, self.dotation - self.utilisees)
+        return max(ZERO, self.dotation - self.dans_le_volume)
 
     @property
     def au_dela(self) -> Decimal | None:
-        """Half-days billed (T6): beyond the allowance, or all of them without the socle."""
-        if self.dotation is None:
+        """Half-days billed (T6): the quantities of the member's niveau 1 lines — beyond the
+        pool or the allowance by the grid's mode, all of them without the socle complet, and
+        the complement of diagnostic. ``None`` when the allowance it depends on is unknown."""
+        if self.dotation is None and self.mode is calcul.ModeNiveau1.DOTATION_INDIVIDUELLE:
             return None
-        return max(ZERO, self.utilisees - self.dotation)
+        lignes = (self.ligne, self.ligne_diagnostic)
+        return sum((lg.base.quantite for lg in lignes if lg is not None), ZERO)
 
     @property
     def montant(self) -> Decimal:
-        return self.ligne.montant if self.ligne else ZERO
+        lignes = (self.ligne, self.ligne_diagnostic)
+        return sum((lg.montant for lg in lignes if lg is not None), ZERO)
 
     @property
     def etat(self) -> str:
@@ -114,9 +124,13 @@ class SoldeMembre:
             return Etat.ANOMALIE
         if not self.socle_complet:
             return Etat.SANS_DOTATION
-        if self.utilisees > self.dotation:
+        if self.mode is calcul.ModeNiveau1.VOLUME_PARTAGE and self.ligne is not None:
+            return Etat.FACTUREE
+        if self.dotation is None:
+            return Etat.DISPONIBLE  # volume partagé: the share is only a guide
+        if self.dans_le_volume > self.dotation:
             return Etat.DEPASSEE
-        if self.utilisees == self.dotation:
+        if self.dans_le_volume == self.dotation:
             return Etat.EPUISEE
         return Etat.DISPONIBLE
 
@@ -126,23 +140,39 @@ class SoldeMembre:
 
     @property
     def base(self) -> str:
-        """The basis of the T6 line, as the titre will print it (B5)."""
-        return texte_base(self.ligne.base) if self.ligne else ""
+        """The basis of the T6 lines, as the titre will print them (B5)."""
+        lignes = (self.ligne, self.ligne_diagnostic)
+        return " ; ".join(texte_base(lg.base) for lg in lignes if lg is not None)
 
 
 @dataclass(frozen=True)
 class Pool:
-    """The shared niveau 1 pool of the year (art. 3.2.2: 117 working days)."""
+    """The shared niveau 1 pool of the year (art. 3.2.2: 117 working days), its mode and use.
+
+    ``utilisees``: the socle complet members' half-days of the year, all members together;
+    ``consommees``: those of them not billed — in volume partagé, never more than the pool; in
+    dotation individuelle, those within each member's allowance."""
 
     jours: Decimal
     dotations: Decimal  # half-days promised to socle complet members with a known allowance
-    consommees: Decimal  # half-days taken within allowances
-    au_dela: Decimal  # half-days of socle complet members beyond their allowance (billed)
-    hors_socle: int  # half-days of members without the socle complet (billed)
+    utilisees: int  # socle complet members' half-days of the year (all members)
+    consommees: Decimal  # of which free (not billed)
+    au_dela: Decimal  # half-days of socle complet members billed (beyond pool or allowance)
+    hors_socle: int  # half-days outside the pool: no socle complet, or diagnostic (billed)
+    mode: calcul.ModeNiveau1 = calcul.ModeNiveau1.VOLUME_PARTAGE
+    fondement: str = ""
 
     @property
     def demi_journees(self) -> Decimal:
         return self.jours * calcul.DEMI_JOURNEES_PAR_JOUR
+
+    @property
+    def mode_libelle(self) -> str:
+        return self.mode.libelle
+
+    @property
+    def volume_partage(self) -> bool:
+        return self.mode is calcul.ModeNiveau1.VOLUME_PARTAGE
 
     @property
     def restantes(self) -> Decimal:
@@ -165,7 +195,7 @@ class Pool:
 
     @property
     def total_utilisees(self) -> Decimal:
-        return self.consommees + self.au_dela + self.hors_socle
+        return Decimal(self.utilisees + self.hors_socle)
 
 
 @dataclass
@@ -174,6 +204,7 @@ class BilanNiveau1:
     version: VersionBareme | None
     grille: calcul.Grille | None
     soldes: list[SoldeMembre] = field(default_factory=list)
+    volume: VolumeAnnuel | None = None
     pool: Pool | None = None
     alertes: list[Alerte] = field(default_factory=list)
 
@@ -221,16 +252,20 @@ def _solde(
                 origine += f" (base légale : {derogation.base_legale})"
         elif ligne_grille.derogation_requise or ligne_grille.jours is None:
             dotation, origine = None, ""
-            anomalie = (
-                "Dotation dérogatoire manquante : le barème ne fixe pas de dotation au-delà de "
-                f"8 000 habitants ({formater_nombre(retenue.valeur)} hab., M6)."
-            )
+            if grille.mode_niveau1 is calcul.ModeNiveau1.DOTATION_INDIVIDUELLE:
+                anomalie = (
+                    "Dotation dérogatoire manquante : le barème ne fixe pas de dotation au-delà "
+                    f"de 8 000 habitants ({formater_nombre(retenue.valeur)} hab., M6)."
+                )
+            else:
+                # Volume partagé: a share only guides the sharing, an unknown one bills nothing.
+                origine = "part à fixer par dérogation (M6), sans effet sur la facturation"
         else:
             dotation = ligne_grille.jours * calcul.DEMI_JOURNEES_PAR_JOUR
             origine = f"barème, tranche « {ligne_grille.tranche.libelle} »"
 
-    # The amount is the calculator's line, as the titre will carry it (T6, T9).
-    ligne = next((lg for lg in contribution.resultat.lignes if lg.code == CODE_LIGNE), None)
+    # The amounts are the calculator's lines, as the titre will carry them (T6, T9).
+    lignes = {lg.code: lg for lg in contribution.resultat.lignes}
     return SoldeMembre(
         commune=commune,
         annee=annee,
@@ -241,9 +276,12 @@ def _solde(
         tranche=tranche,
         dotation=dotation,
         origine=origine,
-        utilisees=faits.demi_journees,
-        ligne=ligne,
+        utilisees=faits.demi_journees + faits.demi_journees_diagnostic,
+        ligne=lignes.get(CODE_LIGNE),
         anomalie=anomalie,
+        mode=grille.mode_niveau1,
+        diagnostic=faits.demi_journees_diagnostic,
+        ligne_diagnostic=lignes.get(calcul.CODE_DIAGNOSTIC),
     )
 
 
@@ -252,13 +290,18 @@ def _alertes(bilan: BilanNiveau1) -> list[Alerte]:
     prix = formater_euros(bilan.grille.prix_demi_journee)
     alertes: list[Alerte] = []
     if pool.epuise and pool.consommees:
+        suite = (
+            "chaque demi-journée de plus est facturée à son membre (T6, volume partagé)."
+            if pool.volume_partage
+            else "la facturation reste celle des dotations de chaque membre (T6, dotation "
+            "individuelle)."
+        )
         alertes.append(
             Alerte(
                 Niveau.ALERTE,
-                f"Le volume partagé de {formater_quantite(pool.jours)} jours du niveau 1 est épuisé en "
-                f"{annee} ({formater_quantite(pool.consommees)} demi-journées prises dans les dotations "
-                f"pour {formater_quantite(pool.demi_journees)}). La facturation reste celle des dotations "
-                "de chaque membre (T6).",
+                f"Le volume partagé de {formater_quantite(pool.jours)} jours du niveau 1 est "
+                f"épuisé en {annee} ({formater_quantite(pool.consommees)} demi-journées prises "
+                f"pour {formater_quantite(pool.demi_journees)}) : {suite}",
             )
         )
     elif pool.demi_journees and pool.consommees >= pool.demi_journees * SEUIL_ALERTE_POOL:
@@ -279,19 +322,41 @@ def _alertes(bilan: BilanNiveau1) -> list[Alerte]:
                 f"({formater_quantite(pool.demi_journees)} demi-journées, art. 3.2.2).",
             )
         )
+    campagne = f"facturés sur le titre de la campagne {annee} (émise début {annee + 1})"
     for solde in bilan.soldes:
         nom, pk = solde.commune.nom, solde.commune.pk
         if solde.anomalie:
             alertes.append(Alerte(Niveau.ALERTE, f"{nom} : {solde.anomalie}", pk))
-        elif solde.etat == Etat.DEPASSEE:
+        elif solde.etat == Etat.FACTUREE:
+            facturees = solde.ligne.base.quantite
             alertes.append(
                 Alerte(
                     Niveau.ALERTE,
-                    f"{nom} a dépassé sa dotation {annee} : {solde.utilisees} demi-journées "
+                    f"{nom} : {formater_quantite(facturees)} demi-journées {annee} après "
+                    f"l'épuisement du volume partagé, à {prix} = "
+                    f"{formater_euros(solde.ligne.montant)}, {campagne}.",
+                    pk,
+                )
+            )
+        elif solde.etat == Etat.DEPASSEE and not pool.volume_partage:
+            alertes.append(
+                Alerte(
+                    Niveau.ALERTE,
+                    f"{nom} a dépassé sa dotation {annee} : {solde.dans_le_volume} demi-journées "
                     f"utilisées pour {formater_quantite(solde.dotation)}, soit "
-                    f"{formater_quantite(solde.au_dela)} au-delà à {prix} = "
-                    f"{formater_euros(solde.montant)}, facturés sur le titre de la "
-                    f"campagne {annee} (émise début {annee + 1}).",
+                    f"{formater_quantite(solde.dans_le_volume - solde.dotation)} au-delà à {prix} "
+                    f"= {formater_euros(solde.ligne.montant if solde.ligne else ZERO)}, "
+                    f"{campagne}.",
+                    pk,
+                )
+            )
+        elif solde.etat == Etat.DEPASSEE:
+            alertes.append(
+                Alerte(
+                    Niveau.AVERTISSEMENT,
+                    f"{nom} a dépassé sa part indicative {annee} ({solde.dans_le_volume} "
+                    f"demi-journées pour {formater_quantite(solde.dotation)}) : rien n'est "
+                    "facturé tant que le volume partagé n'est pas épuisé (T6, volume partagé).",
                     pk,
                 )
             )
@@ -305,12 +370,22 @@ def _alertes(bilan: BilanNiveau1) -> list[Alerte]:
                     pk,
                 )
             )
-        elif solde.etat == Etat.EPUISEE:
+        elif solde.etat == Etat.EPUISEE and not pool.volume_partage:
             alertes.append(
                 Alerte(
                     Niveau.AVERTISSEMENT,
                     f"{nom} a utilisé toute sa dotation {annee} ({formater_quantite(solde.dotation)} "
                     f"demi-journées) : chaque demi-journée de plus sera facturée {prix}.",
+                    pk,
+                )
+            )
+        if solde.socle_complet and solde.ligne_diagnostic is not None:
+            alertes.append(
+                Alerte(
+                    Niveau.INFO,
+                    f"{nom} : {solde.diagnostic} demi-journées de complément de diagnostic "
+                    "réalisées avant son socle complet, facturées dès la première, soit "
+                    f"{formater_euros(solde.ligne_diagnostic.montant)} (art. 4.1).",
                     pk,
                 )
             )
@@ -328,7 +403,8 @@ def bilan_niveau1(annee: int, communes=None) -> BilanNiveau1:
     Members are the communes with an adhesion in force on at least one day of the year, and any
     commune with half-days recorded that year (validation forbids it, but an adhesion may have
     been changed since: such time is shown, never dropped). `communes` (queryset or iterable of
-    communes or ids) restricts the rows; the pool is then that of those members only.
+    communes or ids) restricts the rows; the pool's use stays the year's, all members together
+    (its allowances and billed half-days are those of the rows).
 
     The facts (formulas in force, population, tarif dérogatoire, half-days) and the T6 line
     come from ``tarification.contribution.contributions``, the titres campaign's own path.
@@ -372,14 +448,25 @@ def bilan_niveau1(annee: int, communes=None) -> BilanNiveau1:
     soldes.sort(key=lambda s: (s.commune.nom, s.commune.pk))
 
     socles = [s for s in soldes if s.socle_complet]
+    volume = etat_du_volume(annee, grille)
+    au_dela = sum((s.ligne.base.quantite for s in socles if s.ligne is not None), ZERO)
+    if grille.mode_niveau1 is calcul.ModeNiveau1.VOLUME_PARTAGE:
+        consommees = volume.etat.gratuites  # the year's, whatever rows are shown
+    else:
+        consommees = Decimal(volume.etat.utilisees) - au_dela
     pool = Pool(
         jours=grille.pool_jours,
         dotations=sum((s.dotation for s in socles if s.dotation is not None), ZERO),
-        consommees=sum((s.dans_dotation for s in socles), ZERO),
-        au_dela=sum((s.au_dela for s in socles if s.au_dela is not None), ZERO),
-        hors_socle=sum(s.utilisees for s in soldes if not s.socle_complet),
+        utilisees=volume.etat.utilisees,
+        consommees=consommees,
+        au_dela=au_dela,
+        hors_socle=sum(s.utilisees - s.dans_le_volume for s in soldes),
+        mode=grille.mode_niveau1,
+        fondement=grille.fondement_mode,
     )
-    bilan = BilanNiveau1(annee=annee, version=version, grille=grille, soldes=soldes, pool=pool)
+    bilan = BilanNiveau1(
+        annee=annee, version=version, grille=grille, soldes=soldes, pool=pool, volume=volume
+    )
     bilan.alertes = _alertes(bilan)
     return bilan
 
@@ -406,8 +493,9 @@ def alertes_pour(commune, annees) -> list[Alerte]:
                     Niveau.ALERTE,
                     f"Les demi-journées {annee} de {commune.nom} sont déjà facturées par le titre "
                     f"n° {titre.numero} (exercice {titre.exercice}, "
-                    f"{formater_euros(ligne.montant)}) : ce titre ne change plus ; "
-                    "prévenez les finances pour une réduction ou un titre complémentaire (B4).",
+                    f"{formater_euros(ligne.montant)}) : ce titre ne change plus ; la "
+                    "prochaine campagne facture l'écart par un titre complémentaire, ou le "
+                    "réduit (B4).",
                     commune.pk,
                 )
             )

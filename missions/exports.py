@@ -84,17 +84,21 @@ def exporter_xlsx(bilan: BilanNiveau1, soldes: list[SoldeMembre], titres: dict) 
                 ["", "valeur"],
                 [
                     ["année", bilan.annee],
+                    ["mode de facturation", f"{pool.mode_libelle} ({pool.fondement})"],
                     ["volume partagé (jours)", Quantite(pool.jours)],
                     ["volume partagé (demi-journées)", Quantite(pool.demi_journees)],
                     ["dotations des membres (demi-journées)", Quantite(pool.dotations)],
-                    ["prises dans les dotations (demi-journées)", Quantite(pool.consommees)],
+                    [
+                        "prises dans le volume, non facturées (demi-journées)",
+                        Quantite(pool.consommees),
+                    ],
                     ["restantes (demi-journées)", Quantite(pool.restantes)],
                     [
-                        "au-delà des dotations, facturées (demi-journées)",
+                        "membres du socle complet, facturées (demi-journées)",
                         Quantite(pool.au_dela),
                     ],
                     [
-                        "membres sans socle complet, facturées (demi-journées)",
+                        "hors volume : sans socle complet ou diagnostic, facturées (demi-journées)",
                         Quantite(pool.hors_socle),
                     ],
                 ],

@@ -251,19 +251,3 @@ class Intervention(models.Model):
                     )
         if errors:
             raise ValidationError(errors)
-
-
-def demi_journees_par_commune_qs(annee: int, communes=None):
-    """Niveau 1 half-days used in `annee`, as rows {"mission__commune", "total"}."""
-    qs = Intervention.objects.filter(date__year=annee)
-    if communes is not None:
-        qs = qs.filter(mission__commune__in=communes)
-    return qs.order_by().values("mission__commune").annotate(total=Sum("demi_journees"))
-
-
-def demi_journees_par_commune(annee: int, communes=None) -> dict[int, int]:
-    """Niveau 1 half-days used in `annee`, per commune id (one query whatever the number)."""
-    return {
-        ligne["mission__commune"]: ligne["total"]
-        for ligne in demi_journees_par_commune_qs(annee, communes)
-    }

@@ -65,7 +65,7 @@ ZERO = Decimal("0.00")
 # =============================================================================================
 
 # The contributions (art. 7) among the natures of titres; the others pass costs through.
-NATURES_CONTRIBUTION = (Nature.CONTRIBUTION, Nature.AUDIT)
+NATURES_CONTRIBUTION = (Nature.CONTRIBUTION, Nature.COMPLEMENT, Nature.AUDIT)
 
 
 class Prestation(NamedTuple):
@@ -78,7 +78,10 @@ PRESTATIONS = (
     Prestation("socle_complet", "Socle complet", "art. 7.1"),
     Prestation("deduction_audit", "Déduction de l'audit (T5)", "art. 7.2.1"),
     Prestation("groupement", "Groupement d'achats", "art. 7.2.2"),
-    Prestation("niveau1_demi_journees", "Niveau 1 au-delà de la dotation", "art. 7.1.1"),
+    Prestation(
+        "niveau1_demi_journees", "Niveau 1 au-delà du volume ou de la dotation", "art. 7.1.1"
+    ),
+    Prestation("niveau1_diagnostic", "Niveau 1 — complément de diagnostic", "art. 4.1"),
     Prestation("audit", "Audit", "art. 7.2.1"),
 )
 
@@ -681,7 +684,9 @@ def bilan_annuel(annee: int) -> BilanAnnuel:
         annee=annee,
         membres=sorted(membres.values(), key=lambda m: (m.commune.nom, m.commune.pk)),
         campagnes=list(
-            Campagne.objects.filter(annee=annee).select_related("bordereau").order_by("lancee_le")
+            Campagne.objects.filter(annee=annee)
+            .prefetch_related("bordereaux")
+            .order_by("lancee_le")
         ),
         titres=titres,
         niveau1=niveau1,

@@ -71,9 +71,9 @@ def graphique_niveau1(bilan: BilanAnnuel):
     return barres_horizontales(
         f"Niveau 1 en {bilan.annee} : demi-journées et volume partagé",
         [
-            Barre("Dans les dotations", pool.consommees),
-            Barre("Au-delà des dotations", pool.au_dela),
-            Barre("Membres sans socle", Decimal(pool.hors_socle)),
+            Barre("Dans le volume, non facturées", pool.consommees),
+            Barre("Socle complet, facturées", pool.au_dela),
+            Barre("Hors volume (sans socle, diagnostic)", Decimal(pool.hors_socle)),
         ],
         seuils=(Seuil("Volume partagé", pool.demi_journees),),
         formater=_demi_journees,

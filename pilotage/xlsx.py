@@ -188,9 +188,13 @@ def _niveau1(feuille, bilan: BilanAnnuel) -> None:
         lignes += [
             ["Volume partagé (jours)", _q(pool.jours)],
             ["Volume partagé (demi-journées)", _q(pool.demi_journees)],
-            ["Demi-journées prises dans les dotations", _q(pool.consommees)],
-            ["Demi-journées au-delà des dotations (facturées)", _q(pool.au_dela)],
-            ["Demi-journées des membres sans socle complet (facturées)", pool.hors_socle],
+            ["Mode de facturation du niveau 1", pool.mode_libelle],
+            ["Demi-journées prises dans le volume, non facturées", _q(pool.consommees)],
+            ["Demi-journées des membres du socle complet facturées", _q(pool.au_dela)],
+            [
+                "Demi-journées hors volume : sans socle complet ou diagnostic (facturées)",
+                pool.hors_socle,
+            ],
             ["Part du volume utilisée (%)", pool.pourcentage],
             ["Montant des demi-journées facturées", niveau1.montant_total],
             [],

@@ -33,7 +33,7 @@ from portail.forms import (
 )
 from portail.models import DemandeModification, FicheProjet
 from securite.roles import DSI, FINANCES, a_le_role
-from tarification.contribution import contributions, prix_audits_retenus
+from tarification.contribution import contributions, etat_du_volume, prix_audits_retenus
 from tarification.models import TitreDeRecettes
 
 # --- Access -------------------------------------------------------------------------------
@@ -167,9 +167,15 @@ def contribution(request, commune):
     # One calculation per year, through the campaign's own code path (so the page and the
     # titre always agree); a handful of queries per year, whatever the data.
     par_annee = [contributions(a, [commune])[commune.pk] for a in annees]
+    # T6: the niveau 1 mode and the shared pool's use of each year (two queries a year).
+    volumes = {a: etat_du_volume(a) for a in annees}
     titres_par_annee = _titres_par_annee(commune)
     courante = par_annee[0] if par_annee and par_annee[0].annee == annee else None
-    passees = [(c, titres_par_annee.get(c.annee, [])) for c in par_annee if c.annee != annee]
+    passees = [
+        (c, titres_par_annee.get(c.annee, []), volumes[c.annee])
+        for c in par_annee
+        if c.annee != annee
+    ]
     audits = [a for a in adhesions if a.audit]
     prix_audits = prix_audits_retenus(audits) if audits else {}
     return _page(
@@ -178,6 +184,7 @@ def contribution(request, commune):
         "contribution",
         annee=annee,
         courante=courante,
+        volume_courant=volumes.get(annee),
         passees=passees,
         audits=[(a, prix_audits.get(a.pk)) for a in audits],
         titres_courante=titres_par_annee.get(annee, []),

@@ -105,13 +105,24 @@ class LigneBaremeInline(admin.TabularInline):
 
 @admin.register(VersionBareme)
 class VersionBaremeAdmin(SimpleHistoryAdmin):
-    list_display = ["libelle", "debut", "fin", "pool_jours", "prix_demi_journee", "reference"]
+    list_display = [
+        "libelle",
+        "debut",
+        "fin",
+        "mode_niveau1",
+        "pool_jours",
+        "prix_demi_journee",
+        "reference",
+    ]
     search_fields = ["libelle", "reference"]
     date_hierarchy = "debut"
     inlines = [LigneBaremeInline]
     fieldsets = [
         (None, {"fields": ["libelle", "reference", ("debut", "fin")]}),
-        ("Niveau 1 (art. 3.2.2 et 7.1.1)", {"fields": ["pool_jours", "prix_demi_journee"]}),
+        (
+            "Niveau 1 (art. 3.2.2 et 7.1.1)",
+            {"fields": ["mode_niveau1", "fondement_mode", "pool_jours", "prix_demi_journee"]},
+        ),
     ]
 
 

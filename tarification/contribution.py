@@ -14,7 +14,11 @@ Each fact handed to the calculator serves one rule of ``../shared/docs/domain.md
 - ``date_effet_socle``: date d'effet of the socle complet adhesion in force in N (T5: first year);
 - ``audit``: the audit adhesion delivered just before the socle complet, at its billed amount
   (``prix_audit_retenu``), for the T5 deduction;
-- ``demi_journees``: niveau 1 half-days of year N from the missions (T6);
+- ``demi_journees``, ``demi_journees_diagnostic``, ``saisies_volume``: niveau 1 half-days of
+  year N from the missions (T6, ``missions/volume.py``): a socle complet member's entries each
+  with its place in the year's shared pool (by intervention date, then entry order, computed by
+  the database over all members), and apart the half-days of diagnostic missions done while
+  the member had no socle complet (art. 4.1 (*), billed from the first);
 - ``service_informatique`` and ``revue``: from the Commune (M6);
 - ``derogations``: the TarifDerogatoire rows of the adhésions in force in N (M6).
 
@@ -31,7 +35,11 @@ from decimal import Decimal
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from membres.models import Adhesion, Commune, Formule, Population, TarifDerogatoire
-from missions.models import demi_journees_par_commune_qs
+from missions.volume import (
+    demi_journees_du_volume,
+    demi_journees_par_commune_qs,
+    saisies_du_volume_qs,
+)
 from outils import flux
 from tarification import calcul
 from tarification.deja_facture import audits_emis_nets, titres_audit_emis
@@ -39,8 +47,11 @@ from tarification.models import VersionBareme
 
 __all__ = [
     "Contribution",
+    "Grilles",
+    "VolumeAnnuel",
     "contribution",
     "contributions",
+    "etat_du_volume",
     "parcourir_contributions",
     "prix_audit_retenu",
     "prix_audits_retenus",
@@ -224,8 +235,10 @@ def _faits_et_resultat(
     population: Population | None,
     audit: Adhesion | None,
     montant_audit: Decimal | None,
-    demi_journees: int,
+    demi_journees: tuple[int, int, tuple[calcul.SaisieVolume, ...]],
 ) -> tuple[calcul.Faits, calcul.Resultat]:
+    """``demi_journees``: the member's ordinary half-days, its diagnostic half-days done without
+    socle complet, and its entries in the shared pool (see ``missions/volume.py``)."""
     en_force = sorted(adhesions, key=lambda a: a.date_effet)
     socles = [a for a in en_force if a.formule == Formule.SOCLE_COMPLET]
     socle = socles[0] if socles else None  # earliest: a socle already running on 1 January wins
@@ -261,6 +274,11 @@ def _faits_et_resultat(
 
     anomalies += anomalies_des_adhesions(en_force, annee)
 
+    ordinaires, diagnostic, saisies = demi_journees
+    if socle is not None:
+        # A socle complet member's half-days are its entries in the pool, read by the same
+        # statement that places them (another statement could see a later entry).
+        ordinaires = sum(s.demi_journees for s in saisies)
     faits = calcul.Faits(
         annee=annee,
         population=_population_retenue(population),
@@ -268,7 +286,9 @@ def _faits_et_resultat(
         groupement=groupement,
         date_effet_socle=socle.date_effet if socle else None,
         audit=audit_facture,
-        demi_journees=demi_journees,
+        demi_journees=ordinaires,
+        demi_journees_diagnostic=diagnostic,
+        saisies_volume=saisies if socle is not None else None,
         service_informatique=commune.service_informatique,
         revue=revue,
         derogations=derogations,
@@ -426,14 +446,16 @@ def parcourir_contributions(annee: int, communes=None) -> Iterator[Contribution]
     f_audits = flux.Flux(lire(audits.order_by("commune_id", "date_effet", "pk")))
     f_derogations_audits = flux.Flux(lire(_derogations_de(audits)))
     f_demi_journees = flux.Flux(
-        lire(demi_journees_par_commune_qs(annee, perimetre).order_by("mission__commune")),
-        lambda ligne: ligne["mission__commune"],
+        lire(demi_journees_par_commune_qs(annee, perimetre)), lambda ligne: ligne[0]
     )
+    # The pool's entries are placed among ALL members' entries; named communes keep theirs only,
+    # a queryset of members reads them all (the stream skips the communes not priced).
+    f_saisies = flux.Flux(lire(saisies_du_volume_qs(annee, ids)), lambda ligne: ligne[0])
     f_titres_audit = flux.Flux(
         lire(
             titres_audit_emis(commune__in=perimetre)
             .order_by("commune_id")
-            .values_list("commune_id", "adhesion_id", "total", "corrige_de")
+            .values_list("commune_id", "adhesion_id", "total", "corrige_de", "mandats")
         ),
         lambda ligne: ligne[0],
     )
@@ -443,10 +465,19 @@ def parcourir_contributions(annee: int, communes=None) -> Iterator[Contribution]
         population = {p.annee: p for p in f_populations.pour(pk)}
         en_force = tuple(_avec_derogations(f_adhesions.pour(pk), f_derogations.pour(pk)))
         livres = _avec_derogations(f_audits.pour(pk), f_derogations_audits.pour(pk))
-        demi_journees = sum(ligne["total"] for ligne in f_demi_journees.pour(pk))
+        comptes = f_demi_journees.pour(pk)
+        saisies = tuple(
+            calcul.SaisieVolume(demi_journees=n, avant=avant or 0, le=le)
+            for _, le, n, avant in f_saisies.pour(pk)
+        )
+        demi_journees = (
+            sum(ligne[1] for ligne in comptes),
+            sum(ligne[2] for ligne in comptes),
+            saisies,
+        )
         factures: dict[int, Decimal] = {}
-        for _, adhesion_id, total, corrige_de in f_titres_audit.pour(pk):
-            factures[adhesion_id] = factures.get(adhesion_id, ZERO) + total + corrige_de
+        for _, adhesion_id, total, corrige_de, mandats in f_titres_audit.pour(pk):
+            factures[adhesion_id] = factures.get(adhesion_id, ZERO) + total + corrige_de - mandats
 
         # T5 — the audit to deduct, for a socle complet adhesion whose first year is N, at its
         # price as billed (the issued titre net of its corrections, else the grid price).
@@ -477,6 +508,51 @@ def parcourir_contributions(annee: int, communes=None) -> Iterator[Contribution]
             resultat=res,
             adhesions=en_force,
         )
+
+
+@dataclass(frozen=True)
+class VolumeAnnuel:
+    """T6 — the niveau 1 billing mode of year N and the use of its shared pool, as shown
+    wherever niveau 1 is priced (missions page, preview, portal, simulator)."""
+
+    annee: int
+    mode: calcul.ModeNiveau1
+    fondement: str
+    jours: Decimal
+    etat: calcul.EtatVolume
+
+    @property
+    def mode_libelle(self) -> str:
+        return self.mode.libelle
+
+    @property
+    def volume_partage(self) -> bool:
+        return self.mode is calcul.ModeNiveau1.VOLUME_PARTAGE
+
+
+def etat_du_volume(annee: int, grille: calcul.Grille | None = None) -> VolumeAnnuel | None:
+    """T6 — the mode and the pool's use of ``annee``: two queries (one with the ``grille`` in
+    force on 1 January of ``annee``); ``None`` when no grid version is in force then."""
+    if grille is not None:
+        mode, fondement, jours = grille.mode_niveau1, grille.fondement_mode, grille.pool_jours
+    else:
+        version = (
+            VersionBareme.objects.en_vigueur_le(date(annee, 1, 1))
+            .values("mode_niveau1", "fondement_mode", "pool_jours")
+            .first()
+        )
+        if version is None:
+            return None
+        mode = calcul.ModeNiveau1(version["mode_niveau1"])
+        fondement, jours = version["fondement_mode"], version["pool_jours"]
+    capacite = jours * calcul.DEMI_JOURNEES_PAR_JOUR
+    return VolumeAnnuel(
+        annee=annee,
+        mode=mode,
+        fondement=fondement,
+        jours=jours,
+        etat=calcul.EtatVolume(capacite, demi_journees_du_volume(annee)),
+    )
 
 
 def contributions(annee: int, communes=None) -> dict[int, Contribution]:

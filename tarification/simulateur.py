@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from membres.models import Formule
+from outils.formats import formater_quantite
 from tarification import calcul
-from tarification.contribution import Grilles
+from tarification.contribution import Grilles, VolumeAnnuel, etat_du_volume
 
 # The four formulas that can be simulated (M1): the adhesion's formula.
 FORMULES_SIMULEES = tuple(Formule.values)
@@ -35,6 +36,7 @@ class Simulation:
     grille: calcul.Grille
     tranche: str
     resultat: calcul.Resultat
+    volume: VolumeAnnuel | None = None  # T6: the year's mode and the pool's use, shown
 
 
 def simuler(
@@ -55,7 +57,11 @@ def simuler(
     - ``audit``: the audit alone (T2), grid in force on 1 January of ``annee``;
     - ``groupement``: the yearly groupement (T3);
     - ``annexe_complet``: first year of the socle annexe complet, audit + groupement (T7).
-    Niveau 1 half-days: the socle complet's allowance, none for the other formulas (T6).
+    Niveau 1 half-days (T6): for the socle complet, by the grid's mode — in *volume partagé*
+    they are counted after the half-days already recorded this year by the socle complet
+    members (as if recorded today), in *dotation individuelle* against the allowance; from the
+    first for the other formulas. The mode and the pool's use are said (``volume``, and a
+    remark when half-days are simulated).
 
     Raises ``BaremeManquant`` when no grid is in force on 1 January of ``annee`` (or on the
     delivery date), ``ValueError`` (French) on an inconsistent case.
@@ -122,14 +128,26 @@ def simuler(
                 )
             )
 
+    socle_complet = formule == Formule.SOCLE_COMPLET
+    volume = etat_du_volume(annee, grille)
+    saisies = None
+    if socle_complet:
+        saisies = (
+            (calcul.SaisieVolume(demi_journees, avant=volume.etat.utilisees),)
+            if demi_journees
+            else ()
+        )
+    if demi_journees:
+        anomalies.append(_remarque_volume(volume, demi_journees, socle_complet))
     faits = calcul.Faits(
         annee=annee,
         population=population,
-        socle_complet=formule == Formule.SOCLE_COMPLET,
+        socle_complet=socle_complet,
         groupement=formule in Formule.avec_groupement(),
         date_effet_socle=date_effet,
         audit=audit_facture,
         demi_journees=demi_journees,
+        saisies_volume=saisies,
     )
     annuel = calcul.calculer_contribution(grille, faits)
     lignes += annuel.lignes
@@ -143,4 +161,29 @@ def simuler(
         grille=grille,
         tranche=tranche,
         resultat=calcul.Resultat(tuple(lignes), tuple(anomalies)),
+        volume=volume,
+    )
+
+
+def _remarque_volume(volume: VolumeAnnuel, demi_journees: int, socle_complet: bool):
+    """T6 — what the simulated half-days are priced against, in words (non-blocking)."""
+    usage = (
+        f"volume partagé {volume.annee} utilisé à {formater_quantite(volume.etat.utilisees)} "
+        f"demi-journées sur {formater_quantite(volume.etat.capacite)} "
+        f"({formater_quantite(volume.jours)} jours) par les membres du socle complet"
+    )
+    if not socle_complet:
+        regle = "sans socle complet, les demi-journées sont facturées dès la première (art. 4.1)"
+    elif volume.volume_partage:
+        regle = (
+            f"les {demi_journees} demi-journées simulées sont comptées après celles déjà "
+            "saisies : seules celles au-delà du volume sont facturées"
+        )
+    else:
+        regle = "chaque demi-journée au-delà de la dotation du membre est facturée"
+    return calcul.Anomalie(
+        "niveau1_mode",
+        f"Niveau 1 en mode « {volume.mode_libelle} » (fixé par : {volume.fondement}) : "
+        f"{usage} ; {regle} (T6).",
+        bloquante=False,
     )

@@ -10,7 +10,12 @@ from django.utils.html import format_html, format_html_join
 from outils.formats import formater_euros
 from tarification.models import Campagne, TitreDeRecettes
 
-ETIQUETTES = {"a_emettre": "etiquette--ok", "bloque": "etiquette--alerte", "rien": ""}
+ETIQUETTES = {
+    "a_emettre": "etiquette--ok",
+    "bloque": "etiquette--alerte",
+    "sans_titre": "",
+    "a_jour": "",
+}
 
 
 class MontantColumn(tables.Column):
@@ -21,15 +26,18 @@ class MontantColumn(tables.Column):
 
 
 class ApercuTable(tables.Table):
-    """B2 — one row per member of a stored preview (ApercuMembre): lines with bases, total,
-    anomalies, warnings, why nothing. Sorted and paginated in the database."""
+    """B2, B4 — one row per member of a stored preview (ApercuMembre), rendered from its JSON
+    object (the command's): lines with their bases, computed, billed, to issue and why.
+    Sorted and paginated in the database."""
 
     nom = tables.Column(verbose_name="Membre")
     formules = tables.Column(verbose_name="Formule(s)", orderable=False)
     lignes = tables.Column(
         verbose_name="Lignes et bases de liquidation", orderable=False, empty_values=()
     )
-    total = MontantColumn(verbose_name="Total", empty_values=())
+    calcule = MontantColumn(verbose_name="Calculé", empty_values=())
+    deja_facture = MontantColumn(verbose_name="Déjà facturé")
+    a_emettre = MontantColumn(verbose_name="À émettre", empty_values=())
     statut = tables.Column(verbose_name="Statut", empty_values=())
     remarques = tables.Column(
         verbose_name="Anomalies, avertissements", orderable=False, empty_values=()
@@ -42,31 +50,43 @@ class ApercuTable(tables.Table):
 
     def render_lignes(self, record):
         if not record.lignes:
-            return format_html('<span class="base">{}</span>', record.motif or "—")
+            return "—"
         return format_html(
             '<ul class="lignes-apercu">{}</ul>',
             format_html_join(
                 "",
                 '<li><span class="libelle">{}</span> <span class="montant">{}</span>'
-                '<br><span class="base">{}</span></li>',
+                '<br><span class="base">{}</span>{}</li>',
                 (
-                    (ligne["libelle"], formater_euros(Decimal(ligne["montant"])), ligne["base"])
+                    (
+                        ligne["libelle"],
+                        formater_euros(Decimal(ligne["montant"])),
+                        ligne["base"],
+                        format_html('<br><span class="motif">{}</span>', ligne["motif"])
+                        if ligne["motif"]
+                        else "",
+                    )
                     for ligne in record.lignes
                 ),
             ),
         )
 
-    def order_total(self, queryset, is_descending):
-        # Blocked members (no total) last either way, on PostgreSQL as on SQLite.
-        total = (
-            F("total").desc(nulls_last=True) if is_descending else F("total").asc(nulls_last=True)
+    def order_calcule(self, queryset, is_descending):
+        # Blocked members (nothing computed) last either way, on PostgreSQL as on SQLite.
+        calcule = (
+            F("calcule").desc(nulls_last=True)
+            if is_descending
+            else F("calcule").asc(nulls_last=True)
         )
-        return queryset.order_by(total, "nom", "pk"), True
+        return queryset.order_by(calcule, "nom", "pk"), True
 
-    def render_total(self, record):
-        if record.total is None or not record.lignes:
+    def render_calcule(self, record):
+        return "—" if record.calcule is None else formater_euros(record.calcule)
+
+    def render_a_emettre(self, record):
+        if record.statut != "a_emettre":
             return "—"
-        return formater_euros(record.total)
+        return formater_euros(record.a_emettre)
 
     def render_statut(self, record):
         return format_html(
@@ -78,8 +98,6 @@ class ApercuTable(tables.Table):
     def render_remarques(self, record):
         elements = [("etiquette--alerte", a) for a in record.liste_anomalies]
         elements += [("etiquette--avertissement", a) for a in record.liste_avertissements]
-        if record.lignes:
-            elements += [("", d) for d in record.liste_deja_facturees]
         if not elements:
             return "—"
         return format_html(
@@ -89,25 +107,35 @@ class ApercuTable(tables.Table):
 
 
 class CampagneTable(tables.Table):
+    """One row per run of a campaign (its bordereaux, titres, total, PDFs)."""
+
     annee = tables.Column(verbose_name="Année")
     exercice = tables.Column(verbose_name="Exercice")
-    bordereau = tables.Column(verbose_name="Bordereau", accessor="bordereau__numero")
-    date_emission = tables.DateColumn(
-        verbose_name="Date d'émission", accessor="bordereau__date_emission", format="d/m/Y"
-    )
+    premier_bordereau = tables.Column(verbose_name="Bordereau(x)", empty_values=())
+    date_emission = tables.DateColumn(verbose_name="Date d'émission", format="d/m/Y")
     nombre = tables.Column(verbose_name="Titres", attrs={"td": {"class": "montant"}})
-    montant = MontantColumn(verbose_name="Total")
-    pdf = tables.Column(verbose_name="PDF", accessor="bordereau", orderable=False)
+    montant = MontantColumn(verbose_name="Total", empty_values=())
+    pdf = tables.Column(verbose_name="PDF", accessor="pk", orderable=False)
     voir = tables.Column(verbose_name="", accessor="pk", orderable=False)
 
     class Meta:
         model = Campagne
-        fields = ["annee", "exercice", "bordereau", "date_emission", "nombre", "montant", "pdf"]
+        fields = ["annee", "exercice", "premier_bordereau", "date_emission", "nombre", "montant"]
         attrs = {"class": "tableau"}
         empty_text = "Aucune campagne émise."
 
-    def render_pdf(self, value):
-        return f"{value.pdf_rendus} / {value.pdf_attendus}"
+    def render_premier_bordereau(self, record):
+        if record.premier_bordereau is None:
+            return "—"
+        if record.nb_bordereaux > 1:
+            return f"n° {record.premier_bordereau} et {record.nb_bordereaux - 1} autre(s)"
+        return f"n° {record.premier_bordereau}"
+
+    def render_montant(self, record):
+        return formater_euros(record.montant or Decimal("0.00"))
+
+    def render_pdf(self, record):
+        return f"{record.pdf_rendus or 0} / {record.pdf_attendus or 0}"
 
     def render_voir(self, value):
         return format_html(

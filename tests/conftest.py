@@ -273,6 +273,19 @@ def bareme_article_7(db):
     return version
 
 
+@pytest.fixture
+def dotation_individuelle(db):
+    """T6 — every grid version bills niveau 1 in *dotation individuelle* (each half-day beyond
+    the member's allowance), the reading of the demo's 2024–2025 titres; without this fixture
+    the seeded version bills in *volume partagé*, the default."""
+    from tarification.models import VersionBareme
+
+    VersionBareme.objects.update(
+        mode_niveau1="dotation_individuelle",
+        fondement_mode="décision du comité de pilotage n° 2021-07 du 14/12/2021",
+    )
+
+
 # --- Two worlds: for each of commune A (Allaire) and commune B (Redon), one object of every
 # kind the portal shows, so that each view test can also prove that B cannot see A's. -------
 

@@ -12,7 +12,8 @@ article 7 « Modalités financières » (7.1, 7.1.1, 7.2.1, 7.2.2, 7.2.3), avec 
 - T2  audit, une fois, à la livraison du rapport (7.2.1) ;
 - T3  groupement d'achats, annuel (7.2.2) ; T4 exonération si socle complet la même année ;
 - T5  déduction du prix de l'audit la première année du socle complet (4.1, 7.2.1) ;
-- T6  niveau 1 : demi-journées au-delà de la dotation (3.2.2, 7.1.1) ;
+- T6  niveau 1 : demi-journées au-delà du volume partagé ou de la dotation, selon le mode de la
+      version du barème, et complément de diagnostic (3.2.2, 4.1 (*), 7.1.1 ; ``niveau1.py``) ;
 - T7  socle annexe complet = audit (``calculer_audit``) + groupement annuel ;
 - T8  pas de prorata ; T9 argent en ``Decimal``, arrondi une fois par ligne ;
 - T10 montants hors taxe (la mention de TVA est affaire de présentation, pas de calcul).
@@ -26,24 +27,46 @@ de l'article 7, qui sert de référence aux tests et au chargement initial.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from tarification.calcul.donnees import (
+    Anomalie,
+    AuditFacture,
+    Base,
+    Faits,
+    Ligne,
+    PopulationRetenue,
+    Resultat,
+    Revue,
+    SaisieVolume,
+    TarifDerogatoire,
+    anomalie_derogation,
+)
 from tarification.calcul.grille import (
     DE_1500_A_3000,
     DE_3000_A_8000,
+    DEMI_JOURNEES_PAR_JOUR,
+    FONDEMENT_VOLUME_PARTAGE,
     MOINS_DE_1500,
     PLUS_DE_8000,
     TRANCHES_ARTICLE_7,
     Grille,
     LigneGrille,
+    ModeNiveau1,
     Service,
     Tranche,
     grille_article_7,
     tranche_de,
     verifier_tranches,
+)
+from tarification.calcul.niveau1 import (
+    CODE_DIAGNOSTIC,
+    CODE_NIVEAU1,
+    EtatVolume,
+    etat_volume,
+    hors_volume,
+    lignes_niveau1,
 )
 from tarification.calcul.nombres import (
     CENT,
@@ -52,14 +75,17 @@ from tarification.calcul.nombres import (
     Fragment,
     Quantite,
     Texte,
-    _decimal,
     arrondir,
     au_centime,
 )
 
 __all__ = [
     "CENT",
+    "CODES_ANNUELS",
+    "CODE_DIAGNOSTIC",
+    "CODE_NIVEAU1",
     "DEMI_JOURNEES_PAR_JOUR",
+    "FONDEMENT_VOLUME_PARTAGE",
     "DE_1500_A_3000",
     "DE_3000_A_8000",
     "MOINS_DE_1500",
@@ -69,16 +95,19 @@ __all__ = [
     "Anomalie",
     "AuditFacture",
     "Base",
+    "EtatVolume",
     "Euros",
     "Faits",
     "Fragment",
     "Grille",
     "Ligne",
     "LigneGrille",
+    "ModeNiveau1",
     "PopulationRetenue",
     "Quantite",
     "Resultat",
     "Revue",
+    "SaisieVolume",
     "Service",
     "TarifDerogatoire",
     "Texte",
@@ -88,164 +117,26 @@ __all__ = [
     "calculer_audit",
     "calculer_contribution",
     "deduction_audit_due",
+    "etat_volume",
     "fin_fenetre_t5",
     "grille_article_7",
+    "hors_volume",
     "tranche_de",
     "verifier_tranches",
 ]
 
-# T6 — les missions de niveau 1 se comptent en demi-journées ; la dotation est exprimée en jours.
-DEMI_JOURNEES_PAR_JOUR = 2
+# B4 — les éléments annuels (membre, année, service) que la campagne facture : les codes des
+# lignes de ``calculer_contribution``. Un élément facturé puis devenu nul est réduit.
+CODES_ANNUELS = (
+    "socle_complet",
+    "deduction_audit",
+    "groupement",
+    CODE_NIVEAU1,
+    CODE_DIAGNOSTIC,
+)
 
 # T5 (décision) — délai entre la livraison du rapport d'audit et la date d'effet du socle complet.
 MOIS_FENETRE_T5 = 6
-
-
-# ---------------------------------------------------------------------------------------------
-# Faits (entrées du calcul)
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PopulationRetenue:
-    valeur: int
-    millesime: int
-    nature: str = "population municipale"
-
-    def __post_init__(self) -> None:
-        if isinstance(self.valeur, bool) or not isinstance(self.valeur, int) or self.valeur < 0:
-            raise ValueError(f"Population invalide : {self.valeur!r} (entier positif attendu).")
-
-
-@dataclass(frozen=True)
-class TarifDerogatoire:
-    """M6 — remplace tout le montant du barème de son service (parts fixe et variable) ;
-    pour le niveau 1, ``jours`` remplace la dotation."""
-
-    montant: Decimal | None = None
-    jours: Decimal | None = None
-    base_legale: str = ""
-
-    def __post_init__(self) -> None:
-        if self.montant is not None:
-            montant = _decimal(self.montant, "montant")
-            if montant < 0:
-                raise ValueError("Un tarif dérogatoire ne peut pas être négatif.")
-            object.__setattr__(self, "montant", montant)
-        if self.jours is not None:
-            jours = _decimal(self.jours, "jours")
-            if jours < 0:
-                raise ValueError("Une dotation dérogatoire ne peut pas être négative.")
-            object.__setattr__(self, "jours", jours)
-
-
-@dataclass(frozen=True)
-class AuditFacture:
-    """L'audit tel que facturé, net de toute réduction (T5)."""
-
-    livre_le: date
-    montant: Decimal
-
-    def __post_init__(self) -> None:
-        montant = _decimal(self.montant, "montant")
-        if montant < 0:
-            raise ValueError("Le montant facturé d'un audit ne peut pas être négatif.")
-        object.__setattr__(self, "montant", montant)
-
-
-@dataclass(frozen=True)
-class Revue:
-    """M6 — revue des moyens d'une commune de 8 000 habitants ou moins dotée d'un service
-    informatique, préalable à la facturation du socle complet."""
-
-    date: date
-    conclusion: str
-
-
-@dataclass(frozen=True)
-class Faits:
-    annee: int
-    population: PopulationRetenue | None  # None → anomalie bloquante (P1)
-    socle_complet: bool = False  # en vigueur au moins un jour de l'année (T8)
-    groupement: bool = False  # en vigueur au moins un jour de l'année (T8)
-    date_effet_socle: date | None = None  # T5 : la première année du socle est celle de cette date
-    audit: AuditFacture | None = None  # audit acheté auparavant (T5)
-    demi_journees: int = 0  # demi-journées de niveau 1 consommées l'année N (T6)
-    service_informatique: bool = False  # M6
-    revue: Revue | None = None  # M6
-    derogations: Mapping[Service, TarifDerogatoire] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if (
-            isinstance(self.demi_journees, bool)
-            or not isinstance(self.demi_journees, int)
-            or self.demi_journees < 0
-        ):
-            raise ValueError(f"Nombre de demi-journées invalide : {self.demi_journees!r}.")
-        object.__setattr__(
-            self, "derogations", {Service(k): v for k, v in dict(self.derogations).items()}
-        )
-
-
-# ---------------------------------------------------------------------------------------------
-# Résultat
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Base:
-    """Base de liquidation d'une ligne (B5), en données ; ``textes.texte_base`` l'écrit en
-    français (« art. 7.1 — population municipale 2 355 hab. (millésime 2021), tranche « de
-    1 500 à moins de 3 000 » : part fixe 2 000,00 € + 1,50 € × 2 355 hab. »)."""
-
-    article: str
-    population: int | None
-    millesime: int | None
-    tranche: str | None
-    part_fixe: Decimal | None
-    taux: Decimal | None
-    quantite: Decimal | None
-    detail: Texte = ()
-    nature_population: str = "population municipale"
-    unite: str = "hab."  # unité de la quantité
-
-    def __post_init__(self) -> None:
-        if isinstance(self.detail, str):
-            object.__setattr__(self, "detail", (self.detail,) if self.detail else ())
-        else:
-            object.__setattr__(self, "detail", tuple(self.detail))
-
-
-@dataclass(frozen=True)
-class Ligne:
-    code: str
-    libelle: str
-    base: Base
-    montant: Decimal
-
-
-@dataclass(frozen=True)
-class Anomalie:
-    code: str
-    message: str
-    bloquante: bool = True
-
-
-@dataclass(frozen=True)
-class Resultat:
-    lignes: tuple[Ligne, ...]
-    anomalies: tuple[Anomalie, ...]
-
-    @property
-    def bloque(self) -> bool:
-        return any(anomalie.bloquante for anomalie in self.anomalies)
-
-    @property
-    def total(self) -> Decimal | None:
-        # T9 — le total est la somme des lignes (déjà arrondies), sans nouvel arrondi.
-        if self.bloque:
-            return None
-        return sum((ligne.montant for ligne in self.lignes), ZERO)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,20 +169,6 @@ def _anomalie_population(objet: str) -> Anomalie:
     )
 
 
-def _anomalie_derogation(service: Service, population: int) -> Anomalie:
-    # M6 — au-delà de 8 000 habitants, le barème ne tarife pas ce service.
-    manque = (
-        "dotation dérogatoire manquante"
-        if service is Service.NIVEAU1
-        else "tarif dérogatoire manquant"
-    )
-    return Anomalie(
-        "tarif_derogatoire_manquant",
-        f"{service.libelle} : {manque} — le barème ne tarife pas ce service au-delà "
-        "de 8 000 habitants (M6).",
-    )
-
-
 def _tarifer(
     grille: Grille,
     service: Service,
@@ -321,7 +198,7 @@ def _tarifer(
         return montant, base
     if ligne.derogation_requise:
         # M6 — tranche non tarifée par le barème (plus de 8 000 habitants).
-        return _anomalie_derogation(service, p)
+        return anomalie_derogation(service, p)
     # T1 / T2 / T3 — part fixe + taux × population, arrondi une seule fois (T9).
     montant = arrondir(ligne.part_fixe + ligne.taux * p)
     base = Base(
@@ -437,87 +314,6 @@ def _ligne_groupement(grille: Grille, faits: Faits, anomalies: list[Anomalie]) -
     )
 
 
-def _ligne_niveau1(grille: Grille, faits: Faits, anomalies: list[Anomalie]) -> Ligne | None:
-    """T6 — demi-journées de niveau 1 au-delà de la dotation annuelle du membre."""
-    utilisees = faits.demi_journees
-    prix = grille.prix_demi_journee
-    if faits.socle_complet:
-        population = faits.population
-        if population is None:
-            return None  # déjà signalé (P1)
-        p = population.valeur
-        ligne = grille.ligne(Service.NIVEAU1, p)  # P2
-        derogation = faits.derogations.get(Service.NIVEAU1)
-        if derogation is not None and derogation.jours is not None:
-            jours = derogation.jours  # M6 — dotation dérogatoire
-            origine = "dotation dérogatoire"
-            if derogation.base_legale:
-                origine += f" (base légale : {derogation.base_legale})"
-        elif ligne.derogation_requise or ligne.jours is None:
-            if utilisees > 0:
-                anomalies.append(_anomalie_derogation(Service.NIVEAU1, p))
-            return None
-        else:
-            jours = ligne.jours
-            origine = "dotation"
-        dotation = jours * DEMI_JOURNEES_PAR_JOUR
-        au_dela = max(Decimal(0), utilisees - dotation)
-        if au_dela == 0:
-            return None
-        detail: Texte = (
-            f"{origine} ",
-            Quantite(jours),
-            " jours soit ",
-            Quantite(dotation),
-            " demi-journées, utilisées ",
-            Quantite(utilisees),
-            ", au-delà ",
-            Quantite(au_dela),
-            ", à ",
-            Euros(prix),
-            " la demi-journée",
-        )
-        base = Base(
-            article=ligne.article,
-            population=p,
-            millesime=population.millesime,
-            tranche=ligne.tranche.libelle,
-            part_fixe=None,
-            taux=prix,
-            quantite=au_dela,
-            detail=detail,
-            nature_population=population.nature,
-            unite="demi-journées",
-        )
-    else:
-        # Sans socle complet : pas de dotation, facturé dès la première demi-journée.
-        au_dela = Decimal(utilisees)
-        if au_dela == 0:
-            return None
-        detail = (
-            "sans socle complet : pas de dotation (art. 4.1) ; utilisées ",
-            Quantite(utilisees),
-            ", à ",
-            Euros(prix),
-            " la demi-journée",
-        )
-        base = Base(
-            article="art. 4.1 et 7.1.1",
-            population=None,
-            millesime=None,
-            tranche=None,
-            part_fixe=None,
-            taux=prix,
-            quantite=au_dela,
-            detail=detail,
-            unite="demi-journées",
-        )
-    montant = arrondir(au_dela * prix)  # T9 — un seul arrondi
-    return Ligne(
-        "niveau1_demi_journees", "Niveau 1 — demi-journées au-delà de la dotation", base, montant
-    )
-
-
 def calculer_contribution(grille: Grille, faits: Faits) -> Resultat:
     """Contribution ANNUELLE de l'année ``faits.annee`` (facturée par la campagne de N+1) :
     socle complet (T1), groupement (T3 sauf T4), déduction de l'audit (T5), demi-journées
@@ -550,8 +346,6 @@ def calculer_contribution(grille: Grille, faits: Faits) -> Resultat:
         if groupement is not None:
             lignes.append(groupement)
 
-    niveau1 = _ligne_niveau1(grille, faits, anomalies)  # T6
-    if niveau1 is not None:
-        lignes.append(niveau1)
+    lignes += lignes_niveau1(grille, faits, anomalies)  # T6, art. 4.1 (*)
 
     return Resultat(tuple(lignes), tuple(anomalies))

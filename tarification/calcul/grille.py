@@ -12,9 +12,40 @@ from enum import StrEnum
 
 from tarification.calcul.nombres import _decimal
 
+# T6 — les missions de niveau 1 se comptent en demi-journées ; dotations et volume en jours.
+DEMI_JOURNEES_PAR_JOUR = 2
+
 # ---------------------------------------------------------------------------------------------
 # Services et tranches (P2)
 # ---------------------------------------------------------------------------------------------
+
+
+class ModeNiveau1(StrEnum):
+    """T6 — comment le niveau 1 est facturé, propriété de la version du barème (avec la
+    délibération ou la décision qui l'a fixé)."""
+
+    # Le texte : « volume annuel de 117 jours ouvrés maximum, partagés » ; « au-delà des 117
+    # jours » (3.2.2) ; « en dehors d'un volume de 117 jours ouvrés partagés sur l'ensemble des
+    # communes membres » (7.1.1). Mode par défaut.
+    VOLUME_PARTAGE = "volume_partage"
+    # Chaque demi-journée au-delà de la part du membre (l'« exemple de répartition ») est
+    # facturée, que le volume commun soit épuisé ou non.
+    DOTATION_INDIVIDUELLE = "dotation_individuelle"
+
+    @property
+    def libelle(self) -> str:
+        return _LIBELLES_MODE[self]
+
+
+_LIBELLES_MODE = {
+    ModeNiveau1.VOLUME_PARTAGE: "volume partagé",
+    ModeNiveau1.DOTATION_INDIVIDUELLE: "dotation individuelle",
+}
+
+# La référence du mode par défaut : la convention elle-même.
+FONDEMENT_VOLUME_PARTAGE = (
+    "convention de service commun (version 2, septembre 2022), art. 3.2.2 et 7.1.1"
+)
 
 
 class Service(StrEnum):
@@ -112,8 +143,11 @@ class Grille:
     pool_jours: Decimal  # T6 : 117 jours ouvrés partagés
     prix_demi_journee: Decimal  # T6 : 200 € la demi-journée
     lignes: tuple[LigneGrille, ...]
+    mode_niveau1: ModeNiveau1 = ModeNiveau1.VOLUME_PARTAGE  # T6
+    fondement_mode: str = FONDEMENT_VOLUME_PARTAGE  # la délibération ou la décision du mode
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "mode_niveau1", ModeNiveau1(self.mode_niveau1))
         object.__setattr__(self, "pool_jours", _decimal(self.pool_jours, "pool_jours"))
         object.__setattr__(
             self, "prix_demi_journee", _decimal(self.prix_demi_journee, "prix_demi_journee")
@@ -142,6 +176,11 @@ class Grille:
                 f"pour une population de {population} habitants ({libelles})."
             )
         return trouvees[0]
+
+    @property
+    def volume_demi_journees(self) -> Decimal:
+        """T6 — le volume partagé de l'année, en demi-journées (117 jours → 234)."""
+        return self.pool_jours * DEMI_JOURNEES_PAR_JOUR
 
 
 def tranche_de(grille: Grille, service: Service, population: int) -> Tranche:

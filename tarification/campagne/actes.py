@@ -1,4 +1,4 @@
-"""B1 — the yearly campaign: issued in one transaction (``emettre_campagne``), in the
+"""B1, B4 — the yearly campaign: issued in one transaction (``emettre_campagne``), in the
 background (``DemandeEmission`` and its task).
 
 At 35,000 communes the issue takes tens of seconds: too long to hang on a web request (a proxy
@@ -7,7 +7,7 @@ being written). So confirming the preview records a request and enqueues a task;
 runs ``emettre_campagne`` (one transaction: everything is issued or nothing is) and records
 how it ended; the preview page shows the request's state until it ends.
 
-Safe to run twice: the issue is idempotent (items already billed are left out, B4) and locks
+Safe to run twice: the issue bills only the differences with what is billed (B4) and locks
 the members, so a second request finds nothing left to bill. That is why a request pending
 for longer than ``DELAI_ABANDON`` (a worker stopped while running it) may be replaced.
 
@@ -17,6 +17,7 @@ The campaign imports the titres' engine, never the reverse.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
@@ -27,10 +28,22 @@ from django.utils import timezone
 from outils import flux
 from tarification.campagne import apercu as module_apercu
 from tarification.campagne import apercu_enregistre
-from tarification.models import ApercuCampagne, Campagne, DemandeEmission, TitreDeRecettes
+from tarification.models import (
+    ApercuCampagne,
+    Bordereau,
+    Campagne,
+    DemandeEmission,
+    DemandeMandat,
+    TitreDeRecettes,
+)
+from tarification.titres.corrections import projet_correction
 from tarification.titres.ecritures import EcritureFlux, EcritureListe
 from tarification.titres.emission import Emission, LigneAFacturer, Projet
-from tarification.titres.exercices import aujourdhui, verifier_exercice_campagne
+from tarification.titres.exercices import (
+    aujourdhui,
+    exercice_par_defaut,
+    verifier_exercice_campagne,
+)
 from tarification.titres.mentions import fondement_adhesion, nom_epci
 from tarification.titres.numerotation import verrouiller_debiteurs
 
@@ -44,6 +57,119 @@ def objet_campagne(annee: int) -> str:
     )
 
 
+def objet_complement(annee: int) -> str:
+    return (
+        f"Complément de la contribution {annee} au service commun des systèmes d'information "
+        "(article 7 de la convention de service commun)"
+    )
+
+
+def motif_regularisation(annee: int, elements) -> str:
+    raisons = "; ".join(f"{e.libelle} : {e.raison()}" for e in elements)
+    return f"Régularisation de la contribution {annee} par la campagne (B4) — {raisons}"
+
+
+@dataclass
+class _Regularisations:
+    """B4 — what a run bills besides the ordinary titres, gathered as the members stream by
+    and issued once the ordinary titres are: a titre complémentaire per member, a réduction
+    per titre concerned (in that titre's exercice), a mandat request per line of a closed
+    exercice. Only members with something already billed for the year are here: usually few."""
+
+    annee: int
+    complements: list[Projet] = field(default_factory=list)
+    reductions: dict[int, tuple[TitreDeRecettes, list, dict, list]] = field(default_factory=dict)
+    mandats: list[DemandeMandat] = field(default_factory=list)
+
+    def ajouter(self, membre, *, jour: date, par, fondement: str) -> None:
+        complements = membre.complements
+        if complements:
+            self.complements.append(
+                Projet(
+                    nature=Nature.COMPLEMENT,
+                    commune=membre.commune,
+                    objet=objet_complement(self.annee),
+                    annee=self.annee,
+                    fondement=fondement,
+                    lignes=[
+                        LigneAFacturer(
+                            code=e.code,
+                            libelle=f"Complément — {e.libelle}",
+                            montant=e.ecart,
+                            base=e.base_complement_structuree(),
+                            base_texte=e.base_complement(),
+                            service=e.code,
+                            annee=self.annee,
+                        )
+                        for e in complements
+                    ],
+                )
+            )
+        for element in membre.diminutions:
+            for diminution in element.diminutions:
+                ligne = diminution.ligne
+                if diminution.par_mandat:
+                    self.mandats.append(
+                        DemandeMandat(
+                            titre=ligne.titre,
+                            ligne=ligne,
+                            montant=diminution.montant,
+                            motif=motif_regularisation(self.annee, [element]),
+                            demandee_le=jour,
+                            demandee_par=par,
+                        )
+                    )
+                    continue
+                titre, lignes, bases, motifs = self.reductions.setdefault(
+                    ligne.titre_id, (ligne.titre, [], {}, [])
+                )
+                lignes.append((ligne, -diminution.montant))
+                bases[ligne.pk] = element.base_diminution(diminution)
+                if element not in motifs:
+                    motifs.append(element)
+
+    def emettre(self, *, exercice: int, jour: date, aujourd_hui: date, par) -> list:
+        """Issue the complements (one bordereau), the réductions (one bordereau per exercice
+        and budget) and record the mandat requests; the bordereaux issued."""
+        bordereaux = []
+        if self.complements:
+            emission = Emission(
+                exercice=exercice,
+                date_emission=jour,
+                par=par,
+                aujourd_hui=aujourd_hui,
+                libelle=f"Campagne {self.annee} — titres complémentaires",
+            )
+            for projet in self.complements:
+                emission.preparer(projet)
+                emission.ajouter(projet)
+            bordereaux.append(emission.terminer()[0])
+        par_serie: dict[tuple[int, str], list[Projet]] = {}
+        for titre, lignes, bases, motifs in self.reductions.values():
+            projet = projet_correction(
+                titre,
+                nature=Nature.REDUCTION,
+                lignes=lignes,
+                motif=motif_regularisation(self.annee, motifs),
+                bases=bases,
+            )
+            par_serie.setdefault((titre.exercice, titre.budget), []).append(projet)
+        for (exercice_titre, budget), projets in sorted(par_serie.items()):
+            emission = Emission(
+                exercice=exercice_titre,
+                budget=budget,
+                date_emission=jour,
+                par=par,
+                aujourd_hui=aujourd_hui,
+                libelle=f"Campagne {self.annee} — réductions",
+            )
+            for projet in projets:
+                emission.preparer(projet)
+                emission.ajouter(projet)
+            bordereaux.append(emission.terminer()[0])
+        return bordereaux
+
+
 @transaction.atomic
 def emettre_campagne(
     *,
@@ -51,50 +177,64 @@ def emettre_campagne(
     exercice: int | None = None,
     par,
     date_emission: date | None = None,
+    aujourd_hui: date | None = None,
     communes=None,
     signature: str | None = None,
 ) -> Campagne | None:
-    """B1 — issue, for year N, one titre per member whose total is above zero, one line per
-    item, in one bordereau; ``None`` when there is nothing (more) to bill.
+    """B1, B4 — issue, for year N: one titre per member billed for the first time whose total
+    is above zero, one line per item, in one bordereau; for members already billed, the
+    differences between what is computed now and what is billed net of corrections — a titre
+    complémentaire per member for the increases (a bordereau of its own), a réduction of each
+    titre concerned for the decreases (a bordereau of réductions per exercice), or a mandat
+    request when that titre's exercice is closed. ``None`` when there is nothing (more) to bill.
 
-    Idempotent (B4): items already billed and not annulled are left out, so a re-run bills
-    nothing twice and a member added later gets its own titre. The members' rows are locked
-    first, so two concurrent runs cannot bill the same item: the items already billed are
-    read under that lock by the preview itself (``campagne.parcourir``), which is the
-    campaign's B4 check. ``signature`` (from the preview the finance officer confirmed) makes
-    the run refuse if the data changed since. Members with a blocking anomaly (B2) are not
-    billed; the preview says why.
+    Dates (B1, B3): ``date_emission`` (today by default) lies within ``exercice`` (by default
+    the one open that day) and never after ``aujourd_hui`` (today by default; tests pass it).
+
+    Idempotent (B4): a re-run bills only what changed since, so nothing is billed twice and no
+    change is lost. The members' rows are locked first, so two concurrent runs cannot bill the
+    same item: what is already billed is read under that lock by the preview itself
+    (``campagne.parcourir``). ``signature`` (from the preview the finance officer confirmed)
+    makes the run refuse if the data changed since. Members with a blocking anomaly (B2) are
+    not billed; the preview says why.
 
     At scale the members are priced one at a time as the preview streams them, and their
-    titres written in a fixed number of statements (``EcritureFlux``): the number of queries and the
-    memory do not grow with the number of members.
+    ordinary titres written in a fixed number of statements (``EcritureFlux``): the number of
+    queries and the memory do not grow with the number of members.
     """
-    jour = date_emission or aujourdhui()
-    exercice = exercice or annee + 1
-    verifier_exercice_campagne(annee, exercice, jour)
+    aujourd_hui = aujourd_hui or aujourdhui()
+    jour = date_emission or aujourd_hui
+    exercice = exercice or exercice_par_defaut(annee, jour)
+    verifier_exercice_campagne(annee, exercice, jour, aujourd_hui)
     membres = module_apercu.communes_de_la_campagne(annee, communes)
     verrouiller_debiteurs(membres)
     emission = Emission(
         exercice=exercice,
         date_emission=jour,
         par=par,
+        aujourd_hui=aujourd_hui,
         libelle=f"Campagne {annee} — contributions annuelles au service commun",
         ecriture=EcritureFlux() if flux.copie_possible() else EcritureListe(lot=flux.LOT),
     )
+    regularisations = _Regularisations(annee)
     resume = module_apercu.Resume(annee, exercice)
     epci = nom_epci()
-    for membre in module_apercu.parcourir(annee=annee, communes=membres):
+    for membre in module_apercu.parcourir(annee=annee, communes=membres, le=jour):
         resume.ajouter(membre)
         if membre.statut != module_apercu.A_EMETTRE:
+            continue
+        fondement = fondement_adhesion(
+            membre.contribution.adhesions, epci=epci, article="article 7"
+        )
+        if not membre.premiere_facturation:
+            regularisations.ajouter(membre, jour=jour, par=par, fondement=fondement)
             continue
         projet = Projet(
             nature=Nature.CONTRIBUTION,
             commune=membre.commune,
             objet=objet_campagne(annee),
             annee=annee,
-            fondement=fondement_adhesion(
-                membre.contribution.adhesions, epci=epci, article="article 7"
-            ),
+            fondement=fondement,
             lignes=[
                 LigneAFacturer.depuis(ligne, service=ligne.code, annee=annee)
                 for ligne in membre.lignes
@@ -110,11 +250,19 @@ def emettre_campagne(
             code="apercu_perime",
         )
     bordereau, _ = emission.terminer()
-    if bordereau is None:
+    autres = regularisations.emettre(exercice=exercice, jour=jour, aujourd_hui=aujourd_hui, par=par)
+    if bordereau is None and not autres and not regularisations.mandats:
         return None
-    return Campagne.objects.create(
+    campagne = Campagne.objects.create(
         annee=annee, exercice=exercice, bordereau=bordereau, lancee_par=par
     )
+    Bordereau.objects.filter(pk__in=[b.pk for b in [bordereau, *autres] if b]).update(
+        campagne=campagne
+    )
+    for demande in regularisations.mandats:
+        demande.campagne = campagne
+    DemandeMandat.objects.bulk_create(regularisations.mandats)
+    return campagne
 
 
 logger = logging.getLogger(__name__)

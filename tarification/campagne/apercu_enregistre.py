@@ -22,42 +22,37 @@ from django.utils import timezone
 
 from outils import flux
 from tarification.campagne import apercu as campagne
+from tarification.campagne.apercu_json import membre_en_json
 from tarification.models import ApercuCampagne, ApercuMembre
-from tarification.textes import texte_base
-
-
-def _texte(messages) -> str:
-    """One message per line (a message never spans lines in the stored text)."""
-    return "\n".join(" ".join(str(message).split()) for message in messages)
 
 
 def _membre(apercu: ApercuCampagne, membre: campagne.MembreApercu) -> ApercuMembre:
+    """The member as the page shows it: its JSON object (the command's), and the columns the
+    page sorts and filters on, copied from the same preview."""
     return ApercuMembre(
         apercu=apercu,
         commune_id=membre.commune.pk,
         nom=membre.commune.nom,
         code_insee=membre.commune.code_insee,
         statut=membre.statut,
-        total=membre.total,
+        calcule=membre.calcule,
+        deja_facture=membre.deja_facture,
+        a_emettre=membre.a_emettre,
         formules=membre.formules,
-        lignes=[
-            {
-                "code": ligne.code,
-                "libelle": ligne.libelle,
-                "base": texte_base(ligne.base),
-                "montant": str(ligne.montant),
-            }
-            for ligne in membre.lignes
-        ],
-        deja_facturees=_texte(membre.deja_facturees),
-        anomalies=_texte(membre.anomalies),
-        avertissements=_texte(membre.avertissements),
-        motif=membre.motif,
+        donnees=membre_en_json(membre),
     )
 
 
 def _resume(resume: campagne.Resume) -> dict:
-    champs = ("nb_membres", "nb_a_emettre", "nb_bloques", "nb_rien", "nb_avertissements", "total")
+    champs = (
+        "nb_membres",
+        "nb_a_emettre",
+        "nb_bloques",
+        "nb_sans_titre",
+        "nb_a_jour",
+        "nb_avertissements",
+        "total",
+    )
     return {"signature": resume.signature, **{c: getattr(resume, c) for c in champs}}
 
 
@@ -92,7 +87,7 @@ def enregistrer_apercu(
         ApercuMembre.objects.filter(apercu=apercu).delete()
 
         def membres():
-            for membre in campagne.parcourir(annee=annee):
+            for membre in campagne.parcourir(annee=annee, le=jour):
                 resume.ajouter(membre)
                 yield _membre(apercu, membre)
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Sum
+from django.db.models import Count, Min, OuterRef, Subquery, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -26,11 +26,26 @@ from outils.formats import formater_nombre
 from securite.roles import reserve_finances
 from tarification.campagne import actes, apercu_enregistre
 from tarification.campagne.apercu import annee_terminee as est_terminee
+from tarification.contribution import etat_du_volume
 from tarification.filters import ApercuFilter
 from tarification.models import Bordereau, Campagne, TitreDeRecettes
 from tarification.tables import ApercuTable, CampagneTable, TitreTable
 from tarification.titres.forms import ChoixCampagneForm, ConfirmationCampagneForm
-from tarification.titres.views import EMETTRE, LIGNES_PAR_PAGE, VOIR_CAMPAGNES
+from tarification.titres.views import EMETTRE, LIGNES_PAR_PAGE, VOIR_CAMPAGNES, erreurs
+
+
+def _par_bordereau(**agregats):
+    """Aggregates over a run's bordereaux, each as a subquery (no join multiplies another)."""
+    return {
+        nom: Subquery(
+            Bordereau.objects.filter(campagne=OuterRef("pk"))
+            .order_by()
+            .values("campagne")
+            .annotate(valeur=agregat)
+            .values("valeur")
+        )
+        for nom, agregat in agregats.items()
+    }
 
 
 def _get_campagne_for_user(user, pk) -> Campagne:
@@ -51,8 +66,16 @@ def campagnes(request):
     """The campaigns issued so far, and the choice of year N and exercice to preview."""
     jour = timezone.localdate()
     form = ChoixCampagneForm(initial={"annee": jour.year - 1 if jour.month < 7 else jour.year})
-    qs = Campagne.objects.select_related("bordereau").annotate(
-        nombre=Count("bordereau__titres"), montant=Sum("bordereau__titres__total")
+    qs = Campagne.objects.annotate(
+        nombre=Count("bordereaux__titres"),
+        montant=Sum("bordereaux__titres__total"),
+        **_par_bordereau(
+            nb_bordereaux=Count("pk"),
+            premier_bordereau=Min("numero"),
+            date_emission=Min("date_emission"),
+            pdf_rendus=Sum("pdf_rendus"),
+            pdf_attendus=Sum("pdf_attendus"),
+        ),
     )
     table = CampagneTable(qs)
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
@@ -91,6 +114,7 @@ def campagne_apercu(request):
         "annee": annee,
         "exercice": exercice,
         "annee_terminee": annee_terminee,
+        "volume": etat_du_volume(annee),
         "apercu": apercu,
         "demande": demande,
         "en_cours": demande is not None and demande.etat == demande.Etat.EN_ATTENTE,
@@ -181,9 +205,9 @@ def campagne_emettre(request):
         pass
     form = ConfirmationCampagneForm(request.POST, annee_terminee=annee_terminee)
     if not form.is_valid():
-        for erreurs in form.errors.values():
-            for erreur in erreurs:
-                messages.error(request, erreur)
+        for liste in form.errors.values():
+            for message in liste:
+                messages.error(request, message)
         return redirect(_url_apercu(request.POST.get("annee"), request.POST.get("exercice")))
     donnees = form.cleaned_data
     try:
@@ -212,14 +236,24 @@ def _url_apercu(annee, exercice) -> str:
 @permission_required(VOIR_CAMPAGNES, raise_exception=True)
 @require_GET
 def campagne(request, pk):
-    """One run of a campaign: its titres, the progress of their PDFs, the downloads."""
+    """One run of a campaign: its bordereaux (ordinary titres, titres complémentaires,
+    réductions), the progress of their PDFs, the downloads, its titres and mandat requests."""
     campagne = _get_campagne_for_user(request.user, pk)
-    bordereau = campagne.bordereau
-    table = TitreTable(TitreDeRecettes.objects.filter(bordereau=bordereau), order_by=("numero",))
+    bordereaux = list(
+        campagne.bordereaux.annotate(montant=Sum("titres__total")).order_by("exercice", "numero")
+    )
+    titres = TitreDeRecettes.objects.filter(bordereau__campagne=campagne)
+    table = TitreTable(titres, order_by=("numero",))
     RequestConfig(request, paginate={"per_page": LIGNES_PAR_PAGE}).configure(table)
-    total = TitreDeRecettes.objects.filter(bordereau=bordereau).aggregate(t=Sum("total"))["t"]
+    mandats = list(campagne.demandes_mandat.select_related("titre", "ligne").order_by("pk"))
     return render(
         request,
         "tarification/campagne.html",
-        {"campagne": campagne, "bordereau": bordereau, "table": table, "total": total},
+        {
+            "campagne": campagne,
+            "bordereaux": bordereaux,
+            "termines": all(b.pdf_termines for b in bordereaux),
+            "table": table,
+            "mandats": mandats,
+        },
     )

@@ -5,6 +5,7 @@ from tarification.models.bareme import LigneBareme, VersionBareme, VersionBareme
 from tarification.models.campagne import ApercuCampagne, ApercuMembre, DemandeEmission
 from tarification.models.emetteur import Emetteur
 from tarification.models.litiges import EtapeLitige, Litige
+from tarification.models.mandats import DemandeMandat, DemandeMandatQuerySet
 from tarification.models.signataires import Signataire, SignataireQuerySet
 from tarification.models.titres import (
     Bordereau,
@@ -26,6 +27,8 @@ __all__ = [
     "Campagne",
     "Compteur",
     "DemandeEmission",
+    "DemandeMandat",
+    "DemandeMandatQuerySet",
     "Emetteur",
     "EtapeLitige",
     "LigneBareme",

@@ -38,6 +38,23 @@ class VersionBareme(models.Model):
     prix_demi_journee = models.DecimalField(
         "prix de la demi-journée (€ HT)", max_digits=10, decimal_places=2, default=Decimal("200")
     )
+    # T6 (revised) — how niveau 1 is billed is a property of the grid version, recorded with the
+    # act that set it. The convention itself sets the shared pool (3.2.2, 7.1.1): the default.
+    mode_niveau1 = models.CharField(
+        "mode de facturation du niveau 1",
+        max_length=30,
+        choices=[(mode.value, mode.libelle) for mode in calcul.ModeNiveau1],
+        default=calcul.ModeNiveau1.VOLUME_PARTAGE.value,
+        help_text="Volume partagé : rien n'est facturé tant que les demi-journées de l'année des "
+        "membres du socle complet restent dans le volume ; dotation individuelle : chaque "
+        "demi-journée au-delà de la part du membre est facturée.",
+    )
+    fondement_mode = models.CharField(
+        "délibération ou décision qui fixe ce mode",
+        max_length=250,
+        default=calcul.FONDEMENT_VOLUME_PARTAGE,
+        help_text="Par exemple « délibération n° 2025-112 du 15/12/2025 ».",
+    )
     history = HistoricalRecords()
 
     objects = VersionBaremeQuerySet.as_manager()
@@ -51,6 +68,12 @@ class VersionBareme(models.Model):
                 condition=Q(fin__isnull=True) | Q(fin__gte=F("debut")),
                 name="bareme_fin_apres_debut",
                 violation_error_message="La fin de validité ne peut précéder son début.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(fondement_mode=""),
+                name="bareme_mode_fonde",
+                violation_error_message="Indiquez la délibération ou la décision qui fixe le mode "
+                "de facturation du niveau 1.",
             ),
             models.CheckConstraint(
                 condition=Q(pool_jours__gte=0) & Q(prix_demi_journee__gte=0),
@@ -84,7 +107,13 @@ class VersionBareme(models.Model):
             pool_jours=self.pool_jours,
             prix_demi_journee=self.prix_demi_journee,
             lignes=tuple(ligne.vers_calcul() for ligne in lignes),
+            mode_niveau1=calcul.ModeNiveau1(self.mode_niveau1),
+            fondement_mode=self.fondement_mode,
         )
+
+    @property
+    def mode_libelle(self) -> str:
+        return calcul.ModeNiveau1(self.mode_niveau1).libelle
 
 
 class LigneBareme(models.Model):

@@ -1,5 +1,7 @@
 """The stored campaign preview (B2) and the background issue requests (B1)."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -32,11 +34,18 @@ class ApercuCampagne(models.Model):
     signature = models.CharField("signature de l'aperçu", max_length=64)
     annee_terminee = models.BooleanField("année terminée au moment du calcul")
     nb_membres = models.PositiveIntegerField("membres")
-    nb_a_emettre = models.PositiveIntegerField("titres à émettre")
+    nb_a_emettre = models.PositiveIntegerField("membres à facturer ou à régulariser")
     nb_bloques = models.PositiveIntegerField("membres bloqués")
-    nb_rien = models.PositiveIntegerField("membres sans titre")
+    nb_sans_titre = models.PositiveIntegerField("membres sans titre", default=0)
+    nb_a_jour = models.PositiveIntegerField("membres à jour", default=0)
     nb_avertissements = models.PositiveIntegerField("titres avec avertissement")
-    total = models.DecimalField("total à émettre (€)", max_digits=14, decimal_places=2)
+    total = models.DecimalField(
+        "total à émettre (€)",
+        max_digits=14,
+        decimal_places=2,
+        help_text="Ce que la campagne émettrait maintenant : titres et compléments, moins les "
+        "réductions et les mandats demandés.",
+    )
 
     class Meta:
         verbose_name = "aperçu de campagne"
@@ -55,20 +64,20 @@ class ApercuCampagne(models.Model):
 
 
 class ApercuMembre(models.Model):
-    """One member in a stored preview: what the preview page shows, copied as computed.
+    """One member in a stored preview, as the preview page shows it.
 
-    The commune's name and INSEE code are copied so that the page sorts, filters and displays
-    without joining the communes. ``lignes`` holds the lines still to bill, each
-    ``{"code", "libelle", "base", "montant"}`` with the base de liquidation as its French text
-    and the amount as a decimal string; ``anomalies``, ``avertissements`` and
-    ``deja_facturees`` hold one message per line.
+    ``donnees`` is the member's object of the preview in JSON (``campagne/apercu_json.py``),
+    exactly what ``campagne_titres --json`` prints for it: the page renders it, so the page and
+    the command show the same figures. The name, INSEE code, status and amounts are copied into
+    columns so that the page sorts, filters and pages in the database.
     """
 
     class Statut(models.TextChoices):
         # A member's status in the preview (tarification/campagne/apercu.py uses these).
         A_EMETTRE = "a_emettre", "à émettre"
         BLOQUE = "bloque", "bloqué"
-        RIEN = "rien", "rien à facturer"
+        SANS_TITRE = "sans_titre", "sans titre"
+        A_JOUR = "a_jour", "à jour"
 
     apercu = models.ForeignKey(
         ApercuCampagne,
@@ -86,20 +95,22 @@ class ApercuMembre(models.Model):
     nom = models.CharField("nom du membre", max_length=120)
     code_insee = models.CharField("code INSEE", max_length=5)
     statut = models.CharField("statut", max_length=20, choices=Statut.choices)
-    total = models.DecimalField(
-        "total (€)",
+    calcule = models.DecimalField(
+        "calculé (€)",
         max_digits=12,
         decimal_places=2,
         null=True,
         blank=True,
         help_text="Vide quand la facturation du membre est bloquée.",
     )
+    deja_facture = models.DecimalField(
+        "déjà facturé (€)", max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    a_emettre = models.DecimalField(
+        "à émettre (€)", max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
     formules = models.TextField("formule(s)", blank=True)
-    lignes = models.JSONField("lignes à facturer", default=list, blank=True)
-    deja_facturees = models.TextField("éléments déjà facturés", blank=True)
-    anomalies = models.TextField("anomalies bloquantes", blank=True)
-    avertissements = models.TextField("avertissements", blank=True)
-    motif = models.TextField("motif", blank=True, help_text="Pourquoi rien n'est facturé.")
+    donnees = models.JSONField("aperçu du membre (JSON)", default=dict)
 
     class Meta:
         verbose_name = "membre d'un aperçu de campagne"
@@ -112,21 +123,17 @@ class ApercuMembre(models.Model):
     def __str__(self):
         return f"{self.nom} : {self.get_statut_display()}"
 
-    @staticmethod
-    def _liste(texte: str) -> list[str]:
-        return [ligne for ligne in texte.splitlines() if ligne]
+    @property
+    def lignes(self) -> list[dict]:
+        return self.donnees.get("lignes", [])
 
     @property
     def liste_anomalies(self) -> list[str]:
-        return self._liste(self.anomalies)
+        return self.donnees.get("anomalies", [])
 
     @property
     def liste_avertissements(self) -> list[str]:
-        return self._liste(self.avertissements)
-
-    @property
-    def liste_deja_facturees(self) -> list[str]:
-        return self._liste(self.deja_facturees)
+        return self.donnees.get("avertissements", [])
 
 
 # =============================================================================================

@@ -56,13 +56,32 @@ class Compteur(models.Model):
 class Bordereau(models.Model):
     """Titres issued together (B3), numbered in their own series per exercice and budget.
 
+    A bordereau holds titres of one kind (``genre``): ordinary titres, titres complémentaires,
+    or réductions and annulations (B4, B9: corrections travel in bordereaux of their own). A
+    campaign run may issue one of each (``campagne``).
+
     It also carries the progress of the background rendering of its titres' PDFs (django.tasks
     has no progress API): expected, rendered, failed.
     """
 
+    class Genre(models.TextChoices):
+        TITRES = "titres", "titres de recettes"
+        COMPLEMENTS = "complements", "titres complémentaires"
+        REDUCTIONS = "reductions", "réductions et annulations"
+
     exercice = models.PositiveSmallIntegerField("exercice")
     budget = models.CharField("budget", max_length=100)
     numero = models.PositiveIntegerField("numéro")
+    genre = models.CharField("genre", max_length=20, choices=Genre.choices, default=Genre.TITRES)
+    campagne = models.ForeignKey(
+        "Campagne",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bordereaux",
+        verbose_name="campagne",
+        help_text="Le lancement de campagne qui a émis ce bordereau, le cas échéant.",
+    )
     date_emission = models.DateField("date d'émission")
     libelle = models.CharField("libellé", max_length=250)
     emis_par = models.ForeignKey(
@@ -137,16 +156,24 @@ class Bordereau(models.Model):
 
 
 class Campagne(models.Model):
-    """One run of the yearly campaign for year N (B1): the bordereau of the titres it issued.
+    """One run of the yearly campaign for year N (B1, B4).
 
-    Several runs may exist for one year (a member added later gets its titre in a later run,
-    B4); each run is one bordereau.
+    Several runs may exist for one year: a member added later gets its titre in a later run,
+    and a change after a run is billed by the next one (B4). A run issues at most one
+    bordereau of ordinary titres (``bordereau``), one of titres complémentaires and one of
+    réductions per exercice concerned (``bordereaux``, each of its own ``genre``), and records
+    the mandat requests of closed exercices (``demandes_mandat``).
     """
 
     annee = models.PositiveSmallIntegerField("année des contributions")
     exercice = models.PositiveSmallIntegerField("exercice")
     bordereau = models.OneToOneField(
-        Bordereau, on_delete=models.PROTECT, related_name="campagne", verbose_name="bordereau"
+        Bordereau,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campagne_principale",
+        verbose_name="bordereau des titres",
     )
     lancee_par = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -171,7 +198,9 @@ class Campagne(models.Model):
         ]
 
     def __str__(self):
-        return f"Campagne {self.annee} (exercice {self.exercice}, bordereau n° {self.bordereau.numero})"
+        return (
+            f"Campagne {self.annee} (exercice {self.exercice}, lancée le {self.lancee_le:%d/%m/%Y})"
+        )
 
 
 def _decimal_texte(valeur, decimales: int) -> str | None:
@@ -236,10 +265,17 @@ class TitreDeRecettes(models.Model):
         FRAIS_SORTIE = "frais_sortie", "frais de sortie"
         REDUCTION = "reduction", "réduction"
         ANNULATION = "annulation", "annulation"
+        # B4 — what a later campaign bills on top of a yearly contribution already billed.
+        COMPLEMENT = "complement", "titre complémentaire"
 
         @classmethod
         def corrections(cls):
             return [cls.REDUCTION, cls.ANNULATION]
+
+        @classmethod
+        def contributions(cls):
+            """The natures that bill the yearly items (member, year, service) of the campaign."""
+            return [cls.CONTRIBUTION, cls.COMPLEMENT]
 
     class Statut(models.TextChoices):
         BROUILLON = "brouillon", "brouillon"

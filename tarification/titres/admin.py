@@ -7,6 +7,7 @@ réduction or d'annulation; links lead to those pages. Imported at the end of
 tarification/admin.py.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
 from django.urls import reverse
@@ -18,6 +19,7 @@ from tarification.models import (
     Campagne,
     Compteur,
     DemandeEmission,
+    DemandeMandat,
     LigneTitre,
     TitreDeRecettes,
 )
@@ -139,13 +141,14 @@ class BordereauAdmin(LectureSeuleMixin, admin.ModelAdmin):
         "numero",
         "exercice",
         "budget",
+        "genre",
         "date_emission",
         "libelle",
         "pdf_attendus",
         "pdf_rendus",
         "pdf_echecs",
     ]
-    list_filter = ["exercice", "budget"]
+    list_filter = ["exercice", "budget", "genre"]
     ordering = ["-exercice", "-numero"]
 
 
@@ -169,3 +172,53 @@ class DemandeEmissionAdmin(LectureSeuleMixin, admin.ModelAdmin):
 class CompteurAdmin(LectureSeuleMixin, admin.ModelAdmin):
     list_display = ["serie", "exercice", "budget", "dernier", "derniere_date"]
     list_filter = ["serie", "exercice"]
+
+
+class DemandeMandatForm(forms.ModelForm):
+    """The finance service's answer to a mandat request: issued (its number and date) or
+    refused (its date and reason). The request itself is recorded by the acts."""
+
+    class Meta:
+        model = DemandeMandat
+        fields = ["etat", "numero_mandat", "decidee_le", "motif_refus"]
+
+    def clean(self):
+        donnees = super().clean()
+        avant = DemandeMandat.objects.filter(pk=self.instance.pk).values_list("etat", flat=True)
+        if avant and avant[0] != DemandeMandat.Etat.DEMANDEE:
+            raise forms.ValidationError(
+                "Cette demande de mandat a déjà reçu sa réponse : elle ne se modifie plus."
+            )
+        return donnees
+
+
+@admin.register(DemandeMandat)
+class DemandeMandatAdmin(admin.ModelAdmin):
+    """B4 — the mandat requests at account 673 (closed exercices) and their answers."""
+
+    form = DemandeMandatForm
+    list_display = ["titre", "ligne", "montant", "etat", "demandee_le", "numero_mandat"]
+    list_filter = ["etat"]
+    list_select_related = ["titre", "ligne"]
+    readonly_fields = [
+        "titre",
+        "ligne",
+        "montant",
+        "motif",
+        "compte",
+        "demandee_le",
+        "demandee_par",
+        "campagne",
+    ]
+    fields = readonly_fields + ["etat", "numero_mandat", "decidee_le", "motif_refus"]
+
+    def has_add_permission(self, request, obj=None):
+        return False  # recorded by the campaign or the titre's page (B4)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        actions.pop("delete_selected", None)
+        return actions

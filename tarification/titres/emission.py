@@ -29,7 +29,7 @@ from tarification import calcul, textes
 from tarification.deja_facture import est_annulee, lignes_facturees
 from tarification.models import Bordereau, Compteur, Emetteur, LigneTitre, TitreDeRecettes
 from tarification.titres.ecritures import EcritureListe
-from tarification.titres.exercices import aujourdhui, verifier_exercice_titre
+from tarification.titres.exercices import aujourdhui, verifier_date_titre
 from tarification.titres.mentions import (
     copie_debiteur,
     copie_emetteur,
@@ -51,7 +51,7 @@ class LigneAFacturer:
     """One line to put on a titre.
 
     ``base`` (the calculator's base de liquidation) or ``base_texte`` (free French text) is
-    required (B5). ``service`` is the B4 item key with the titre's member and ``annee`` (the
+    required (B5); with both, the text is printed and the structured fields are kept. ``service`` is the B4 item key with the titre's member and ``annee`` (the
     titre's year by default): a line whose item is already billed, and not entirely annulled,
     is refused. Leave it empty for lines that may legitimately repeat.
     """
@@ -82,7 +82,11 @@ class LigneAFacturer:
 
     @property
     def texte_base(self) -> str:
-        return textes.texte_base(self.base) if self.base is not None else self.base_texte.strip()
+        """The French text of the base: ``base_texte`` when given (a titre complémentaire's
+        base then and now, with ``base`` for its structured fields), else ``base`` written."""
+        if self.base_texte.strip() or self.base is None:
+            return self.base_texte.strip()
+        return textes.texte_base(self.base)
 
 
 @dataclass
@@ -109,6 +113,8 @@ def _verifier_non_factures(projets: Sequence[Projet]) -> None:
     """B4 — refuse a line whose item (member, year, service) is billed and not annulled."""
     cles = {}
     for projet in projets:
+        if projet.nature == Nature.COMPLEMENT:
+            continue  # B4: a titre complémentaire bills the difference on an item billed
         for ligne in projet.lignes:
             if not ligne.service or ligne.ligne_corrigee is not None:
                 continue
@@ -140,19 +146,43 @@ def _verifier_non_factures(projets: Sequence[Projet]) -> None:
             )
 
 
+def genre_de(nature: str) -> str:
+    """B4, B9 — the kind of bordereau a titre of ``nature`` travels in."""
+    if nature in Nature.corrections():
+        return Bordereau.Genre.REDUCTIONS
+    if nature == Nature.COMPLEMENT:
+        return Bordereau.Genre.COMPLEMENTS
+    return Bordereau.Genre.TITRES
+
+
 class Emission:
     """One bordereau being issued (inside a transaction). The first ``preparer(projet)`` reads
     the issuer and locks the counters (B3: bordereau counter then titre counter, always in
     this order, always after the debtors); each ``ajouter(projet)`` numbers, snapshots and
     hashes one titre; ``terminer()`` writes them, records the counters and enqueues the PDFs
     (rendered after commit, by the background task). The bordereau row is created with the
-    first titre: none without a titre.
+    first titre: none without a titre. A bordereau holds titres of one kind (``genre_de``):
+    ordinary titres, titres complémentaires, or réductions and annulations.
+
+    The date is checked here, for every nature (B1): within the exercice, never after
+    ``aujourd_hui`` (today by default).
 
     ``ecriture`` says how the titres are written: kept and inserted at the end, returned with
     their ids (``EcritureListe``, for a few titres), or streamed for a whole campaign (``EcritureFlux``)."""
 
-    def __init__(self, *, exercice, date_emission, par, libelle, budget=None, ecriture=None):
+    def __init__(
+        self,
+        *,
+        exercice,
+        date_emission,
+        par,
+        libelle,
+        budget=None,
+        ecriture=None,
+        aujourd_hui=None,
+    ):
         assert transaction.get_connection().in_atomic_block, "à appeler dans une transaction"
+        verifier_date_titre(exercice, date_emission, aujourd_hui)
         self.exercice = exercice
         self.budget = budget
         self.date_emission = date_emission
@@ -161,6 +191,7 @@ class Emission:
         self.ecriture = ecriture or EcritureListe()
         self.emetteur_obj: Emetteur | None = None
         self.bordereau: Bordereau | None = None
+        self.genre: str | None = None
         self.nombre = 0
 
     def _demarrer(self) -> None:
@@ -187,6 +218,13 @@ class Emission:
 
     def preparer(self, projet: Projet) -> None:
         """Validate a titre to issue and complete its imputation and debtor."""
+        genre = genre_de(projet.nature)
+        if self.genre is not None and genre != self.genre:
+            raise ValidationError(
+                "Un bordereau ne mêle pas titres ordinaires, titres complémentaires et "
+                "réductions : chaque genre a son bordereau (B4)."
+            )
+        self.genre = genre
         if self.emetteur_obj is None:
             self._demarrer()
         _valider_projet(projet)
@@ -205,6 +243,7 @@ class Emission:
             numero=self.compteur_b.dernier,
             date_emission=self.date_emission,
             libelle=self.libelle[:250],
+            genre=self.genre or Bordereau.Genre.TITRES,
             emis_par=self.par,
             pdf_attendus=0,
         )
@@ -278,6 +317,7 @@ def emettre_lot(
     par,
     libelle: str,
     budget: str | None = None,
+    aujourd_hui: date | None = None,
 ) -> tuple[Bordereau, list[TitreDeRecettes]]:
     """Number, snapshot, hash and insert ``projets`` as one bordereau (must run in a
     transaction). PDFs are rendered after commit, by the background task."""
@@ -286,7 +326,12 @@ def emettre_lot(
         raise ValidationError("Aucun titre à émettre.")
     verrouiller_debiteurs(Commune.objects.filter(pk__in={p.commune.pk for p in projets}))
     emission = Emission(
-        exercice=exercice, date_emission=date_emission, par=par, libelle=libelle, budget=budget
+        exercice=exercice,
+        date_emission=date_emission,
+        par=par,
+        libelle=libelle,
+        budget=budget,
+        aujourd_hui=aujourd_hui,
     )
     for projet in projets:
         emission.preparer(projet)
@@ -312,13 +357,15 @@ def _valider_projet(projet: Projet) -> None:
                 f"« {ligne.libelle} » : la base de liquidation est obligatoire (B5)."
             )
         if correction:
-            # B4 — a corrective line goes against the line it corrects (negative, except on
-            # a T5 deduction line, whose annulation gives the deduction back).
+            # B4 — a corrective line goes against the line it corrects; a T5 deduction line
+            # (negative) may be corrected either way: its annulation gives the deduction back,
+            # a campaign's réduction may deduct more.
             corrigee = ligne.ligne_corrigee
             if (
                 corrigee is None
                 or ligne.montant == 0
-                or (ligne.montant > 0) == (corrigee.montant > 0)
+                or (corrigee.montant > 0 and ligne.montant > 0)
+                or (corrigee.montant < 0 and corrigee.code not in CODES_NEGATIFS_PERMIS)
             ):
                 raise ValidationError(
                     "Une ligne de réduction ou d'annulation va en sens inverse de la ligne "
@@ -333,6 +380,8 @@ def _valider_projet(projet: Projet) -> None:
         )
     if correction and (projet.corrige is None or not projet.motif.strip()):
         raise ValidationError("Une réduction ou une annulation est motivée et se réfère au titre.")
+    if correction and total >= 0:
+        raise ValidationError("Une réduction ou une annulation diminue ce qui est dû (B4).")
 
 
 def _ligne_titre(titre, projet: Projet, ligne: LigneAFacturer, ordre: int) -> LigneTitre:
@@ -403,6 +452,7 @@ def emettre_titres(
     exercice: int | None = None,
     budget: str | None = None,
     date_emission: date | None = None,
+    aujourd_hui: date | None = None,
 ) -> list[TitreDeRecettes]:
     """Issue several titres of one nature TOGETHER: one bordereau (B3), consecutive numbers
     in the series of their exercice and budget, all or none.
@@ -410,15 +460,15 @@ def emettre_titres(
     Each titre's ``commune`` is always the commune (for an établissement debtor, M7, its
     commune); ``lignes`` are ``LigneAFacturer`` (with a B4 item key in ``service`` if the item
     must not be billed twice) or ``calcul.Ligne`` (no item key). ``exercice`` defaults to the
-    year of ``date_emission`` (today). PDFs are rendered after commit by the background task.
-    Réductions and annulations go through ``reduire_titre`` / ``annuler_titre``.
+    year of ``date_emission`` (today); the date lies within the exercice and never after today
+    (``aujourd_hui``, B1). PDFs are rendered after commit by the background task. Réductions and
+    annulations go through ``reduire_titre`` / ``annuler_titre``.
     """
     nature = Nature(nature)
     if nature in Nature.corrections():
         raise ValidationError("Une réduction ou une annulation s'émet depuis le titre à corriger.")
-    jour = date_emission or aujourdhui()
+    jour = date_emission or aujourd_hui or aujourdhui()
     exercice = exercice or jour.year
-    verifier_exercice_titre(exercice, jour)
     projets = [
         Projet(
             nature=nature,
@@ -434,7 +484,13 @@ def emettre_titres(
         for t in titres
     ]
     _, emis = emettre_lot(
-        projets, exercice=exercice, budget=budget, date_emission=jour, par=par, libelle=libelle
+        projets,
+        exercice=exercice,
+        budget=budget,
+        date_emission=jour,
+        par=par,
+        libelle=libelle,
+        aujourd_hui=aujourd_hui,
     )
     return list(emis)
 
@@ -454,6 +510,7 @@ def emettre_titre(
     date_emission: date | None = None,
     adhesion: Adhesion | None = None,
     fondement: str = "",
+    aujourd_hui: date | None = None,
 ) -> TitreDeRecettes:
     """Issue ONE titre (its own bordereau): ``emettre_titres`` with a batch of one."""
     (titre,) = emettre_titres(
@@ -476,5 +533,6 @@ def emettre_titre(
         exercice=exercice,
         budget=budget,
         date_emission=date_emission,
+        aujourd_hui=aujourd_hui,
     )
     return titre

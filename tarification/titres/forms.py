@@ -13,7 +13,7 @@ from outils.formats import formater_euros
 from outils.formulaires import NombreFrancais
 from tarification.models import Signataire
 from tarification.titres.actes import TYPES_FACTURE
-from tarification.titres.exercices import exercices_campagne
+from tarification.titres.exercices import exercice_par_defaut, exercices_campagne
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -32,14 +32,16 @@ def _annees_possibles():
 
 
 class ChoixCampagneForm(forms.Form):
-    """Year N and the exercice (default N+1; N allowed until 31 January N+1, B3)."""
+    """Year N and the exercice (B3: by default the one open today — N before 1 January N+1,
+    N+1 from then on; N remains possible until 31 January N+1)."""
 
     annee = forms.TypedChoiceField(label="Année des contributions (N)", coerce=int)
     exercice = forms.TypedChoiceField(
         label="Exercice",
         coerce=int,
         required=False,
-        help_text="Par défaut N+1 ; l'exercice N reste possible jusqu'au 31 janvier N+1.",
+        help_text="Par défaut l'exercice ouvert aujourd'hui : N jusqu'au 31 décembre N, N+1 "
+        "ensuite ; l'exercice N reste possible jusqu'au 31 janvier N+1.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -48,7 +50,7 @@ class ChoixCampagneForm(forms.Form):
         self.fields["annee"].choices = annees
         jour = timezone.localdate()
         exercices = sorted({e for a, _ in annees for e in exercices_campagne(a, jour)})
-        self.fields["exercice"].choices = [("", "par défaut (N+1)")] + [
+        self.fields["exercice"].choices = [("", "par défaut (l'exercice ouvert)")] + [
             (e, str(e)) for e in exercices
         ]
 
@@ -57,9 +59,15 @@ class ChoixCampagneForm(forms.Form):
         annee, exercice = donnees.get("annee"), donnees.get("exercice")
         if annee is None:
             return donnees
-        possibles = exercices_campagne(annee, timezone.localdate())
+        jour = timezone.localdate()
+        possibles = exercices_campagne(annee, jour)
+        if not possibles:
+            raise ValidationError(
+                f"L'année {annee} n'a pas commencé : aucun exercice ouvert ne peut porter sa "
+                "campagne (B3)."
+            )
         if exercice in (None, ""):
-            donnees["exercice"] = annee + 1
+            donnees["exercice"] = exercice_par_defaut(annee, jour)
         elif exercice not in possibles:
             raise ValidationError(
                 f"Exercice {exercice} impossible pour la campagne {annee} : exercices possibles "

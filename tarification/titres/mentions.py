@@ -46,6 +46,7 @@ def voies_de_recours(tribunal: str) -> str:
 # B5/T10 — the VAT wording printed on a titre, by nature (a correction keeps its original's).
 MENTION_TVA_PAR_NATURE = {
     Nature.CONTRIBUTION: "mention_tva",
+    Nature.COMPLEMENT: "mention_tva",
     Nature.AUDIT: "mention_tva",
     Nature.REFACTURATION: "mention_tva_refacturation",
     Nature.APPEL_DE_FONDS: "mention_tva_appel_de_fonds",
@@ -120,6 +121,7 @@ def fondement_sortie(adhesion: Adhesion, *, etat: str = "") -> str:
 # B6 — one imputation per nature, read from the issuer's settings.
 IMPUTATION_PAR_NATURE = {
     Nature.CONTRIBUTION: "imputation_contribution",
+    Nature.COMPLEMENT: "imputation_contribution",  # B4: the contribution's own imputation
     Nature.AUDIT: "imputation_audit",
     Nature.REFACTURATION: "imputation_refacturation",
     Nature.APPEL_DE_FONDS: "imputation_appel_de_fonds",

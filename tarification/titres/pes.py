@@ -59,6 +59,7 @@ LOGICIEL = ("SERVICECOMMUN", "servicecommun 0.1")
 # (a correction uses its original's nature).
 CHAMPS_PES_PAR_NATURE = {
     Nature.CONTRIBUTION: ("fonction_contribution", "produit_contribution"),
+    Nature.COMPLEMENT: ("fonction_contribution", "produit_contribution"),
     Nature.AUDIT: ("fonction_contribution", "produit_contribution"),
     Nature.REFACTURATION: ("fonction_refacturation", "produit_refacturation"),
     Nature.APPEL_DE_FONDS: ("fonction_appel_de_fonds", "produit_appel_de_fonds"),

@@ -295,7 +295,7 @@ def titres_liste(request):
 @require_GET
 def titre(request, pk):
     titre = _get_titre_for_user(request.user, pk)
-    corrections = titre.corrections.emis().order_by("numero")
+    corrections_emises = titre.corrections.emis().order_by("numero")
     restes = restes_par_ligne(titre) if not titre.est_correction else []
     reste_du = sum((reste for _, reste in restes), Decimal("0.00")) if restes else None
     litiges = titre.litiges.prefetch_related("etapes").order_by("-ouvert_le", "pk")
@@ -306,7 +306,9 @@ def titre(request, pk):
             "titre": titre,
             "litiges": litiges,
             "lignes": titre.lignes.order_by("ordre"),
-            "corrections": corrections,
+            "corrections": corrections_emises,
+            "mandats": titre.demandes_mandat.select_related("ligne").order_by("pk"),
+            "exercice_clos": corrections.exercice_clos(titre),
             "restes": restes,
             "reste_du": reste_du,
             "peut_emettre": a_le_role(request.user, FINANCES) and request.user.has_perm(EMETTRE),
@@ -375,22 +377,49 @@ def titre_annuler(request, pk):
 @permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def titre_reduire(request, pk):
+    """B4 — a réduction while the titre's exercice is open; once it is closed, a request for
+    a mandat at account 673 per line reduced (recorded, it counts as a correction)."""
     titre = _get_titre_for_user(request.user, pk)
+    clos = corrections.exercice_clos(titre)
     restes = restes_par_ligne(titre) if not titre.est_correction else []
     form = ReductionForm(data=request.POST or None, restes=restes)
     if form.is_valid():
+        donnees = {
+            "titre": titre,
+            "motif": form.cleaned_data["motif"],
+            "lignes": form.cleaned_data["reductions"],
+            "par": request.user,
+        }
         try:
-            reduction = corrections.reduire_titre(
-                titre=titre,
-                motif=form.cleaned_data["motif"],
-                lignes=form.cleaned_data["reductions"],
-                par=request.user,
-            )
+            if clos:
+                demandes = corrections.demander_mandats(**donnees)
+            else:
+                reduction = corrections.reduire_titre(**donnees)
         except ValidationError as erreur:
             form.add_error(None, erreurs(erreur))
         else:
+            if clos:
+                messages.success(
+                    request,
+                    f"{len(demandes)} demande(s) de mandat au compte 673 enregistrée(s) : à "
+                    "transmettre au service des finances.",
+                )
+                return redirect("tarification:titre", pk=titre.pk)
             messages.success(request, f"Titre de réduction n° {reduction.numero} émis.")
             return redirect("tarification:titre", pk=reduction.pk)
+    if clos:
+        return _page_formulaire(
+            request,
+            f"Demander un mandat d'annulation — titre n° {titre.numero} (exercice "
+            f"{titre.exercice}, clos)",
+            form,
+            titre=titre,
+            aide="L'exercice du titre est clos : la correction ne s'émet plus en titre négatif "
+            "mais par un mandat au compte 673 « titres annulés sur exercices antérieurs ». La "
+            "demande est enregistrée avec son motif et compte dès maintenant comme une "
+            "correction de ce qui est facturé (B4).",
+            bouton="Enregistrer la demande de mandat",
+        )
     return _page_formulaire(
         request,
         f"Réduire le titre n° {titre.numero} (exercice {titre.exercice})",

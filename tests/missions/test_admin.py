@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from missions.models import Intervention, Mission
 
-pytestmark = pytest.mark.django_db
+# T6 in *dotation individuelle* (allowances bill); volume partagé: tests/missions/test_volume.py.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dotation_individuelle")]
 
 
 @pytest.fixture

@@ -8,11 +8,12 @@ import pytest
 
 from membres.models import TarifDerogatoire
 from missions.dotations import Etat, Niveau, bilan_niveau1
-from missions.models import demi_journees_par_commune
+from missions.volume import demi_journees_par_commune
 from tarification.contribution import contribution
 from tarification.textes import texte_base
 
-pytestmark = pytest.mark.django_db
+# T6 in *dotation individuelle* (allowances bill); volume partagé: tests/missions/test_volume.py.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dotation_individuelle")]
 
 # (population, allowance in half-days): 2,5 / 4,5 / 6,5 days (decision T6, P2's boundaries).
 TRANCHES = [(1499, 5), (1500, 9), (2999, 9), (3000, 13), (8000, 13)]
@@ -84,17 +85,21 @@ def test_T6_member_without_socle_complet_is_billed_from_the_first_half_day(
         commune, debut=date(2026, 2, 2), fin=date(2026, 3, 13), diagnostic=True
     )
     saisir(commune, 2026, 1, mission=diagnostic)
+    saisir(commune, 2026, 1)  # another mission, not a diagnostic
 
     solde = bilan_niveau1(2026).solde(commune)
     assert solde.socle_complet is False
     assert solde.dotation == 0
-    assert solde.au_dela == 1
-    assert solde.montant == Decimal("200.00")
+    assert solde.utilisees == 2 and solde.diagnostic == 1
+    assert solde.au_dela == 2
+    assert solde.montant == Decimal("400.00")
     assert solde.etat == Etat.SANS_DOTATION
 
     ligne = _ligne_niveau1(commune, 2026)
     assert ligne.montant == Decimal("200.00")
     assert "sans socle complet : pas de dotation" in texte_base(ligne.base)
+    assert solde.ligne_diagnostic.montant == Decimal("200.00")
+    assert solde.ligne_diagnostic.code == "niveau1_diagnostic"
     assert any(
         a.niveau == Niveau.INFO and "facturées dès la première" in a.message
         for a in bilan_niveau1(2026).alertes

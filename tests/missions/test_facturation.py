@@ -11,7 +11,8 @@ from django.urls import reverse
 from tarification.campagne.apercu import apercu
 from tarification.textes import texte_base
 
-pytestmark = pytest.mark.django_db
+# T6 in *dotation individuelle* (allowances bill); volume partagé: tests/missions/test_volume.py.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dotation_individuelle")]
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-pytestmark = pytest.mark.django_db
+# T6 in *dotation individuelle* (allowances bill); volume partagé: tests/missions/test_volume.py.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dotation_individuelle")]
 
 URL = reverse("missions:dotations")
 
@@ -123,7 +124,7 @@ def test_xlsx_export_has_numbers_and_the_pool(client, agent, annee_2025):
     assert allaire[entete.index("membre")] == "Allaire"
     assert allaire[entete.index("à facturer (€)")] == 600
     pool = dict(classeur["Volume partagé"].iter_rows(values_only=True))
-    assert pool["prises dans les dotations (demi-journées)"] == 22
+    assert pool["prises dans le volume, non facturées (demi-journées)"] == 22
 
 
 def test_unknown_export_format_is_404(client, agent):
@@ -142,10 +143,11 @@ def test_page_query_count_does_not_grow_with_members(
         saisir(commune, 2025, 1 + i % 15)
     client.force_login(agent)
     client.get(URL, {"annee": 2025})  # warm the session
-    # session + user, the role's permissions (user's, groups'), departments of the filter, grid (2), titres already issued, contribution
-    # facts (grid versions and lines, then communes, populations, adhésions, their derogations,
-    # audits, their derogations, half-days, issued audit titres)
-    with django_assert_num_queries(19):
+    # session + user, the role's permissions (user's, groups'), departments of the filter,
+    # grid (2), titres already issued, contribution facts (grid versions and lines, then
+    # communes, populations, adhésions, their derogations, audits, their derogations,
+    # half-days, entries of the shared pool, issued audit titres), the pool's use
+    with django_assert_num_queries(21):
         reponse = client.get(URL, {"annee": 2025, "nom": "Commune"})
     assert len(reponse.context["table"].data) == nombre
 

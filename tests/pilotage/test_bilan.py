@@ -118,7 +118,7 @@ def test_graphique_barres_groupees_refuse_une_serie_incomplete():
 
 
 @pytest.fixture
-def jeu(emetteur, agent_dsi, django_capture_on_commit_callbacks):
+def jeu(emetteur, agent_dsi, django_capture_on_commit_callbacks, dotation_individuelle):
     with django_capture_on_commit_callbacks(execute=False):
         return construire(2, par=agent_dsi)
 

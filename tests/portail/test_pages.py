@@ -131,6 +131,22 @@ def test_T6_niveau1_of_a_member_without_socle_complet_has_no_allowance(client_b,
     assert "400,00 €" in page
 
 
+def test_T6_niveau1_and_contribution_say_the_mode_and_the_pools_use(client_a, monde_a, monde_b):
+    annee = timezone.localdate().year
+    # A's 2 half-days are the pool's only ones (B has no socle complet: outside the pool).
+    attendu = (
+        f"Niveau 1 en {annee} : mode « volume partagé » (fixé par : convention de service "
+        "commun (version 2, septembre 2022), art. 3.2.2 et 7.1.1)"
+    )
+    for page in (
+        texte(client_a.get(url("niveau1", monde_a))),
+        texte(client_a.get(url("contribution", monde_a))),
+    ):
+        assert attendu in page
+        assert "volume utilisé : 2 demi-journées sur 234." in page
+        assert "une fois épuisé le volume de 117 jours partagé" in page
+
+
 def test_T6_niveau1_year_can_be_chosen_and_bad_input_falls_back(client_a, monde_a):
     assert "Dotation 2024" in texte(client_a.get(url("niveau1", monde_a) + "?annee=2024"))
     annee = timezone.localdate().year

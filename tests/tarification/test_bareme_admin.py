@@ -51,6 +51,8 @@ def formulaire(version: dict, lignes: list[dict], initiales: int = 0) -> dict:
         "fin": version["fin"].isoformat() if version.get("fin") else "",
         "pool_jours": "117",
         "prix_demi_journee": "200",
+        "mode_niveau1": version.get("mode_niveau1", "volume_partage"),
+        "fondement_mode": version.get("fondement_mode", "délibération n° 2029-101 du 15/12/2029"),
         "lignes-TOTAL_FORMS": str(len(lignes)),
         "lignes-INITIAL_FORMS": str(initiales),
         "lignes-MIN_NUM_FORMS": "0",
@@ -207,6 +209,30 @@ def test_T6_admin_dotation_niveau_1_en_jours(dsi, article_7_clos):
     assert reponse.status_code == 200
     assert "Indiquez la dotation en jours" in unescape(reponse.content.decode())
     assert not VersionBareme.objects.filter(libelle="Barème 2030").exists()
+
+
+def test_T6_admin_mode_de_facturation_du_niveau_1_et_son_fondement(dsi, article_7_clos):
+    lignes = lignes_article_7(article_7_clos)
+    sans_fondement = formulaire(nouvelle_version() | {"fondement_mode": ""}, lignes)
+    reponse = dsi.post(reverse("admin:tarification_versionbareme_add"), sans_fondement)
+    assert reponse.status_code == 200
+    assert not VersionBareme.objects.filter(libelle="Barème 2030").exists()
+    donnees = formulaire(
+        nouvelle_version()
+        | {"mode_niveau1": "dotation_individuelle", "fondement_mode": "décision n° 12"},
+        lignes,
+    )
+    reponse = dsi.post(reverse("admin:tarification_versionbareme_add"), donnees)
+    assert reponse.status_code == 302, unescape(reponse.content.decode())
+    version = VersionBareme.objects.get(libelle="Barème 2030")
+    grille = version.grille()
+    assert grille.mode_niveau1.value == "dotation_individuelle"
+    assert grille.fondement_mode == "décision n° 12"
+
+
+def test_T6_la_version_du_bareme_semee_est_en_volume_partage(db, article_7):
+    assert article_7.mode_niveau1 == "volume_partage"
+    assert article_7.fondement_mode.startswith("convention de service commun")
 
 
 def test_admin_versions_qui_se_chevauchent_refusees(dsi, article_7):

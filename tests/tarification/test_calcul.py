@@ -12,13 +12,14 @@ from hypothesis import strategies as st
 
 from outils.formats import formater_euros, formater_nombre
 from tarification.calcul import (
-    CENT,
     AuditFacture,
     Faits,
     LigneGrille,
+    ModeNiveau1,
     PopulationRetenue,
     Resultat,
     Revue,
+    SaisieVolume,
     Service,
     TarifDerogatoire,
     Tranche,
@@ -34,7 +35,13 @@ from tarification.textes import texte_base
 
 D = Decimal
 NB = "\u00a0"  # espace insécable
-G = grille_article_7()
+G = grille_article_7()  # T6 : volume partagé, le mode par défaut
+# T6 : la même grille en dotation individuelle (la lecture des titres 2024–2025 de la démo).
+GD = dataclasses.replace(
+    G,
+    mode_niveau1=ModeNiveau1.DOTATION_INDIVIDUELLE,
+    fondement_mode="délibération n° 2022-050 du 12/05/2022",
+)
 
 FRONTIERES = [0, 1, 1499, 1500, 2999, 3000, 8000, 8001, 20000]
 
@@ -179,7 +186,7 @@ def test_P2_verifier_tranches_detecte_une_tranche_en_double_et_une_tranche_vide(
     [{"socle_complet": True}, {"groupement": True}, {"socle_complet": True, "groupement": True}],
 )
 def test_P1_population_manquante_bloque_sans_ligne(formules):
-    resultat = calculer_contribution(G, faits(None, demi_journees=20, **formules))
+    resultat = calculer_contribution(GD, faits(None, demi_journees=20, **formules))
     assert codes_anomalies(resultat) == ["population_manquante"]
     assert resultat.anomalies[0].bloquante
     assert resultat.anomalies[0].message.startswith("Population manquante")
@@ -490,98 +497,6 @@ def test_T5_pas_de_deduction_sans_socle_ou_sans_date_effet():
 
 
 # ---------------------------------------------------------------------------------------------
-# T6 — niveau 1, demi-journées au-delà de la dotation
-# ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("population", "dotation"),
-    [(0, 5), (1499, 5), (1500, 9), (2999, 9), (3000, 13), (8000, 13)],
-)
-@pytest.mark.parametrize("ecart", [-1, 0, 1, 3])
-def test_T6_autour_de_la_dotation_par_tranche(population, dotation, ecart):
-    utilisees = dotation + ecart
-    resultat = calculer_contribution(
-        G, faits(population, socle_complet=True, demi_journees=utilisees)
-    )
-    lignes = montants(resultat)
-    if ecart <= 0:
-        assert "niveau1_demi_journees" not in lignes
-    else:
-        assert lignes["niveau1_demi_journees"] == D(200 * ecart).quantize(CENT)
-        ligne = resultat.lignes[-1]
-        assert ligne.libelle == "Niveau 1 — demi-journées au-delà de la dotation"
-        assert ligne.base.article == "art. 3.2.2 et 7.1.1"
-        assert ligne.base.quantite == ecart
-        texte = texte_base(ligne.base)
-        assert f"{dotation} demi-journées" in texte
-        assert f"utilisées {utilisees}" in texte
-        assert f"au-delà {ecart}" in texte
-        assert f"200,00{NB}€" in texte
-    assert resultat.total == sum(lignes.values(), D("0.00"))
-
-
-def test_T6_grille_pool_et_prix():
-    assert G.pool_jours == D("117")
-    assert G.prix_demi_journee == D("200")
-    grille = dataclasses.replace(G, prix_demi_journee=D("250"))
-    resultat = calculer_contribution(grille, faits(2355, socle_complet=True, demi_journees=10))
-    assert montants(resultat)["niveau1_demi_journees"] == D("250.00")
-
-
-def test_T6_membre_sans_socle_facture_des_la_premiere_demi_journee():
-    resultat = calculer_contribution(G, faits(2355, demi_journees=1))
-    assert montants(resultat) == {"niveau1_demi_journees": D("200.00")}
-    assert "sans socle complet : pas de dotation (art. 4.1)" in texte_base(resultat.lignes[0].base)
-
-    avec_groupement = calculer_contribution(G, faits(2355, groupement=True, demi_journees=3))
-    assert montants(avec_groupement) == {
-        "groupement": D("1838.75"),
-        "niveau1_demi_journees": D("600.00"),
-    }
-    assert avec_groupement.total == D("2438.75")
-
-
-def test_T6_membre_sans_socle_sans_population_reste_facturable():
-    # Sans socle complet, le niveau 1 ne dépend pas de la population (pas de dotation).
-    resultat = calculer_contribution(G, faits(None, demi_journees=2))
-    assert resultat.anomalies == ()
-    assert resultat.total == D("400.00")
-
-
-def test_T6_au_dela_de_8000_dotation_derogatoire():
-    derogations = {
-        Service.SOCLE_COMPLET: TarifDerogatoire(montant=D("18000")),
-        Service.NIVEAU1: TarifDerogatoire(jours=D("10"), base_legale="délibération 2024-12"),
-    }
-    a_la_dotation = calculer_contribution(
-        G, faits(9000, socle_complet=True, demi_journees=20, derogations=derogations)
-    )
-    assert montants(a_la_dotation) == {"socle_complet": D("18000.00")}
-    au_dela = calculer_contribution(
-        G, faits(9000, socle_complet=True, demi_journees=21, derogations=derogations)
-    )
-    assert montants(au_dela)["niveau1_demi_journees"] == D("200.00")
-    assert "dotation dérogatoire" in texte_base(au_dela.lignes[-1].base)
-
-
-def test_T6_au_dela_de_8000_sans_dotation_derogatoire():
-    derogations = {Service.SOCLE_COMPLET: TarifDerogatoire(montant=D("18000"))}
-    sans_demi_journee = calculer_contribution(
-        G, faits(9000, socle_complet=True, demi_journees=0, derogations=derogations)
-    )
-    assert sans_demi_journee.anomalies == ()
-    assert sans_demi_journee.total == D("18000.00")
-
-    avec = calculer_contribution(
-        G, faits(9000, socle_complet=True, demi_journees=1, derogations=derogations)
-    )
-    assert codes_anomalies(avec) == ["tarif_derogatoire_manquant"]
-    assert avec.anomalies[0].message.startswith("Niveau 1")
-    assert avec.total is None
-
-
-# ---------------------------------------------------------------------------------------------
 # T7 / T8 / T9 / T10
 # ---------------------------------------------------------------------------------------------
 
@@ -791,16 +706,21 @@ def derogations_st(draw):
 
 @st.composite
 def faits_st(draw):
+    socle_complet = draw(st.booleans())
+    entrees = draw(st.lists(st.tuples(st.integers(1, 2), st.integers(0, 300)), max_size=30))
+    lot = tuple(SaisieVolume(n, avant) for n, avant in entrees)
     return Faits(
         annee=draw(st.integers(2022, 2027)),
         population=draw(
             st.none() | st.builds(PopulationRetenue, st.integers(0, 30000), st.integers(2018, 2025))
         ),
-        socle_complet=draw(st.booleans()),
+        socle_complet=socle_complet,
         groupement=draw(st.booleans()),
         date_effet_socle=draw(st.none() | dates_st),
         audit=draw(st.none() | st.builds(AuditFacture, dates_st, montants_st)),
-        demi_journees=draw(st.integers(0, 60)),
+        demi_journees=sum(n for n, _ in entrees),
+        demi_journees_diagnostic=draw(st.integers(0, 10)),
+        saisies_volume=lot,
         service_informatique=draw(st.booleans()),
         revue=draw(st.none() | st.builds(Revue, dates_st, st.just("favorable"))),
         derogations=draw(derogations_st()),
@@ -808,9 +728,9 @@ def faits_st(draw):
 
 
 @settings(max_examples=300, deadline=None)
-@given(faits_st())
-def test_T9_propriete_total_somme_des_lignes_et_deux_decimales(f):
-    resultat = calculer_contribution(G, f)
+@given(faits_st(), st.sampled_from([G, GD]))
+def test_T9_propriete_total_somme_des_lignes_et_deux_decimales(f, grille):
+    resultat = calculer_contribution(grille, f)
     assert resultat.bloque == any(a.bloquante for a in resultat.anomalies)
     for ligne in resultat.lignes:
         assert isinstance(ligne.montant, Decimal)
@@ -824,9 +744,9 @@ def test_T9_propriete_total_somme_des_lignes_et_deux_decimales(f):
 
 
 @settings(max_examples=300, deadline=None)
-@given(faits_st())
-def test_T9_propriete_signes_des_lignes(f):
-    resultat = calculer_contribution(G, f)
+@given(faits_st(), st.sampled_from([G, GD]))
+def test_T9_propriete_signes_des_lignes(f, grille):
+    resultat = calculer_contribution(grille, f)
     lignes = montants(resultat)
     for code, montant in lignes.items():
         if code == "deduction_audit":
@@ -842,9 +762,9 @@ def test_T9_propriete_signes_des_lignes(f):
 
 
 @settings(max_examples=300, deadline=None)
-@given(faits_st())
-def test_T4_propriete_jamais_de_groupement_avec_le_socle(f):
-    resultat = calculer_contribution(G, f)
+@given(faits_st(), st.sampled_from([G, GD]))
+def test_T4_propriete_jamais_de_groupement_avec_le_socle(f, grille):
+    resultat = calculer_contribution(grille, f)
     if f.socle_complet:
         assert "groupement" not in montants(resultat)
 

@@ -373,7 +373,7 @@ def test_M6_plus_de_8000_sans_tarif_derogatoire(commune, adhesion_factory, popul
 
 
 def test_M6_plus_de_8000_avec_tarif_derogatoire(
-    commune, adhesion_factory, population_factory, agent
+    commune, adhesion_factory, population_factory, agent, dotation_individuelle
 ):
     population_factory(commune, 2024, 9200)
     adhesion = adhesion_factory(commune, formule="socle_complet", date_effet=date(2024, 1, 1))
@@ -443,8 +443,8 @@ def test_M6_service_informatique_avec_revue(commune_factory, adhesion_factory, p
 # ---------------------------------------------------------------------------------------------
 
 
-def test_T6_demi_journees_au_dela_de_la_dotation_facturees(
-    commune, adhesion_factory, population_factory, agent
+def test_T6_dotation_individuelle_demi_journees_au_dela_de_la_dotation_facturees(
+    commune, adhesion_factory, population_factory, agent, dotation_individuelle
 ):
     population_factory(commune, 2024, 2355)  # allowance 4,5 days = 9 half-days
     adhesion_factory(commune, formule="socle_complet", date_effet=date(2024, 1, 1))
@@ -531,8 +531,9 @@ def test_contributions_nombre_de_requetes_independant_du_nombre_de_membres(
         resultat = contributions(2024)
     assert len(resultat) == 40
     # Grid (2), then one stream each: communes, populations (of N and of audit deliveries),
-    # adhésions, their derogations, audits, their derogations, half-days, issued audit titres.
-    assert len(cinq.captured_queries) == 10
+    # adhésions, their derogations, audits, their derogations, half-days, entries of the shared
+    # pool, issued audit titres.
+    assert len(cinq.captured_queries) == 11
     assert all(not c.resultat.bloque for c in resultat.values())
 
 

@@ -113,10 +113,11 @@ def test_page_nombre_de_requetes_constant(
     creer(3)
     choisie = population_factory(commune_factory(), 2026, 2355).commune
     params = {"commune": choisie.pk, "formule": "socle_complet", "annee": "2026"}
-    # commune (validation), its population, grid versions and lines, the <select>'s communes
-    with django_assert_num_queries(5):
+    # commune (validation), its population, grid versions and lines, the pool's use (T6), the
+    # <select>'s communes
+    with django_assert_num_queries(6):
         client.get(reverse(URL), params)
     creer(30)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         html = client.get(reverse(URL), params).content.decode()
     assert html.count("<option") == 34 + 1 + 4  # communes + empty choice + formulas

@@ -245,11 +245,38 @@ def test_T5_audit_tarife_avec_le_bareme_de_la_date_de_livraison():
         ("annexe_complet", 2, "400.00"),
     ],
 )
-def test_T6_demi_journees_au_dela_de_la_dotation(formule, demi_journees, montant):
+def test_T6_dotation_individuelle_demi_journees_au_dela_de_la_dotation(
+    formule, demi_journees, montant, dotation_individuelle
+):
     resultat = simuler("--population", 2355, "--formule", formule, "--demi-journees", demi_journees)
     verifier_forme(resultat)
     lignes = {ligne["code"]: ligne["montant"] for ligne in resultat["lignes"]}
     assert lignes.get("niveau1_demi_journees") == montant
+    remarque = next(a for a in resultat["anomalies"] if a["code"] == "niveau1_mode")
+    assert remarque["bloquante"] is False
+    assert "mode « dotation individuelle »" in remarque["message"]
+
+
+@pytest.mark.django_db
+def test_T6_volume_partage_les_demi_journees_simulees_apres_celles_de_l_annee():
+    # Nothing recorded this year: 12 half-days of a socle complet member stay within the pool.
+    resultat = simuler("--population", 2355, "--formule", "socle_complet", "--demi-journees", 12)
+    verifier_forme(resultat)
+    assert [ligne["code"] for ligne in resultat["lignes"]] == ["socle_complet"]
+    (remarque,) = resultat["anomalies"]
+    assert remarque == {
+        "code": "niveau1_mode",
+        "message": remarque["message"],
+        "bloquante": False,
+    }
+    assert "Niveau 1 en mode « volume partagé »" in remarque["message"]
+    assert "utilisé à 0 demi-journées sur 234 (117 jours)" in remarque["message"]
+    assert "seules celles au-delà du volume sont facturées" in remarque["message"]
+    # Without the socle complet, outside the pool: from the first.
+    groupement = simuler("--population", 2355, "--formule", "groupement", "--demi-journees", 3)
+    assert {x["code"]: x["montant"] for x in groupement["lignes"]}["niveau1_demi_journees"] == (
+        "600.00"
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def test_B2_apercu_statuts_anomalies_avertissements_et_raisons(membres_varies):
     )
     assert m["plesse"].total is None
     # B1: nothing to bill, and why.
-    assert m["fougerets"].statut == module_apercu.RIEN
+    assert m["fougerets"].statut == module_apercu.SANS_TITRE
     assert "l'audit se facture à la livraison du rapport (T2)" in m["fougerets"].motif
     assert [x.commune.nom for x in apercu.a_emettre] == ["Allaire", "Bains-sur-Oust"]
     assert apercu.total == D("5532.50") + m["sans_siret"].total
@@ -87,10 +87,15 @@ def test_B2_totaux_egaux_au_calculateur(membres_varies):
 
 
 def test_B4_apercu_apres_emission_deja_facture(emetteur, membres_varies):
-    actes_campagne.emettre_campagne(annee=2025, par=None, date_emission=LE)
+    actes_campagne.emettre_campagne(annee=2025, par=None, date_emission=LE, aujourd_hui=LE)
     apercu = module_apercu.apercu(annee=2025, aujourd_hui=LE)
     allaire = _par_commune(apercu)[membres_varies["allaire"].pk]
-    assert allaire.statut == module_apercu.RIEN
+    assert allaire.statut == module_apercu.A_JOUR
+    assert (allaire.calcule, allaire.deja_facture, allaire.a_emettre) == (
+        D("5532.50"),
+        D("5532.50"),
+        D("0.00"),
+    )
     assert allaire.motif == (
         "Déjà facturé : Socle complet — contribution annuelle 2025 : déjà facturé par le titre "
         "n° 1 (exercice 2026) du 10/02/2026"
@@ -122,7 +127,7 @@ def test_B1_total_nul_pas_de_titre(membre, adhesion_factory, commune_factory, po
     )
     apercu = module_apercu.apercu(annee=2024, aujourd_hui=LE)
     petite = _par_commune(apercu)[commune.pk]
-    assert petite.statut == module_apercu.RIEN
+    assert petite.statut == module_apercu.SANS_TITRE
     assert "Total nul" in petite.motif and "(B1)" in petite.motif
     assert actes_campagne.emettre_campagne(annee=2024, par=None, date_emission=LE) is None
 
@@ -148,35 +153,89 @@ def test_B2_apercu_nombre_de_requetes_constant(emetteur, membre):
 
 
 @pytest.mark.parametrize(
-    ("annee", "jour", "attendus"),
+    ("annee", "jour", "attendus", "defaut"),
     [
-        (2025, date(2025, 11, 30), [2025, 2026]),
-        (2025, date(2026, 1, 31), [2025, 2026]),
-        (2025, date(2026, 2, 1), [2026]),
-        (2024, date(2026, 11, 29), [2025, 2026]),
+        # B3 (revised): before 1 January N+1 only N is open — never N+1 dated in N.
+        (2026, date(2026, 12, 6), [2026], 2026),
+        (2025, date(2025, 11, 30), [2025], 2025),
+        # The journée complémentaire: N still possible, N+1 by default.
+        (2025, date(2026, 1, 1), [2025, 2026], 2026),
+        (2025, date(2026, 1, 31), [2025, 2026], 2026),
+        (2025, date(2026, 2, 1), [2026], 2026),
+        # A late campaign goes on the exercice open that day.
+        (2024, date(2026, 11, 29), [2026], 2026),
+        # A year not begun has no exercice.
+        (2027, date(2026, 12, 6), [], 2027),
     ],
 )
-def test_B3_exercices_possibles(annee, jour, attendus):
+def test_B3_exercices_possibles(annee, jour, attendus, defaut):
     assert exercices.exercices_campagne(annee, jour) == attendus
+    assert exercices.exercice_par_defaut(annee, jour) == defaut
 
 
 def test_B3_exercice_N_seulement_jusqu_au_31_janvier(membre):
     membre()
+    fevrier = date(2026, 2, 1)
     with pytest.raises(ValidationError, match="jusqu'au 31 janvier 2026"):
         actes_campagne.emettre_campagne(
-            annee=2025, exercice=2025, par=None, date_emission=date(2026, 2, 1)
+            annee=2025, exercice=2025, par=None, date_emission=fevrier, aujourd_hui=fevrier
         )
     with pytest.raises(ValidationError, match="Exercice 2024 impossible"):
-        actes_campagne.emettre_campagne(annee=2025, exercice=2024, par=None, date_emission=LE)
+        actes_campagne.emettre_campagne(
+            annee=2025, exercice=2024, par=None, date_emission=LE, aujourd_hui=LE
+        )
     assert not TitreDeRecettes.objects.exists()
 
 
 def test_B3_exercice_N_pendant_la_journee_complementaire(emetteur, membre):
     membre()
+    jour = date(2026, 1, 31)
     resultat = actes_campagne.emettre_campagne(
-        annee=2025, exercice=2025, par=None, date_emission=date(2026, 1, 31)
+        annee=2025, exercice=2025, par=None, date_emission=jour, aujourd_hui=jour
     )
     assert resultat.exercice == 2025 and resultat.bordereau.titres.get().exercice == 2025
+
+
+def test_B1_B3_campagne_emise_en_decembre_de_l_annee_N_porte_l_exercice_N(emetteur, membre):
+    """The issue's case: run on 6 December 2026 the campaign 2026 used to issue titres on
+    exercice 2027 dated 06/12/2026, an exercice not open. Now: exercice 2026 by default."""
+    membre()
+    jour = date(2026, 12, 6)
+    apercu = module_apercu.apercu(annee=2026, aujourd_hui=jour)
+    assert apercu.exercice == 2026 and not apercu.annee_terminee
+    campagne = actes_campagne.emettre_campagne(
+        annee=2026, par=None, date_emission=jour, aujourd_hui=jour
+    )
+    titre = campagne.bordereau.titres.get()
+    assert (titre.exercice, titre.date_emission) == (2026, jour)
+    with pytest.raises(ValidationError, match="le 06/12/2026 n'en fait pas partie") as erreur:
+        actes_campagne.emettre_campagne(
+            annee=2026, exercice=2027, par=None, date_emission=jour, aujourd_hui=jour
+        )
+    assert "(B1, B3)" in str(erreur.value)
+
+
+def test_B1_une_date_d_emission_future_est_refusee_et_rien_n_est_emis(emetteur, membre):
+    """The issue's case: ``--date 2027-06-30`` was accepted and then locked the series."""
+    from tarification.models import Compteur
+
+    membre()
+    with pytest.raises(ValidationError, match="postérieure à aujourd'hui") as erreur:
+        actes_campagne.emettre_campagne(
+            annee=2026,
+            exercice=2027,
+            par=None,
+            date_emission=date(2027, 6, 30),
+            aujourd_hui=date(2027, 2, 1),
+        )
+    assert "jamais daté dans le futur (B1)" in str(erreur.value)
+    assert not TitreDeRecettes.objects.exists() and not Compteur.objects.exists()
+    # The series is not locked: a titre dated today is issued.
+    jour = date(2027, 2, 1)
+    actes_campagne.emettre_campagne(
+        annee=2026, exercice=2027, par=None, date_emission=jour, aujourd_hui=jour
+    )
+    assert TitreDeRecettes.objects.get().date_emission == jour
 
 
 # --- Pages -----------------------------------------------------------------------------------
@@ -186,7 +245,9 @@ URL_CAMPAGNES = reverse("tarification:campagnes")
 URL_APERCU = reverse("tarification:campagne_apercu")
 URL_EMETTRE = reverse("tarification:campagne_emettre")
 URL_CALCULER = reverse("tarification:campagne_apercu_calculer")
-URL_APERCU_2025 = f"{URL_APERCU}?annee=2025&exercice=2026"
+EXERCICE = exercices.exercice_par_defaut(2025, timezone.localdate())
+URL_APERCU_2025 = f"{URL_APERCU}?annee=2025&exercice={EXERCICE}"
+CAMPAGNE_WEB = {"annee": 2025, "exercice": EXERCICE}
 
 
 def test_pages_de_campagne_reservees(client, secretaire_a, emetteur, membre):
@@ -226,12 +287,12 @@ def test_page_campagnes(client, responsable_financier, emetteur, membre, django_
 
 def test_B2_page_apercu(client, responsable_financier, emetteur, membres_varies):
     client.force_login(responsable_financier)
-    client.post(URL_CALCULER, {"annee": 2025, "exercice": 2026})  # stored, then shown
-    reponse = client.get(URL_APERCU, {"annee": 2025, "exercice": 2026})
+    client.post(URL_CALCULER, CAMPAGNE_WEB)  # stored, then shown
+    reponse = client.get(URL_APERCU, CAMPAGNE_WEB)
     assert reponse.status_code == 200
     contenu = reponse.content.decode()
     for texte in [
-        "Campagne 2025 — exercice 2026 : aperçu",
+        f"Campagne 2025 — exercice {EXERCICE} : aperçu",
         "Allaire",
         "5\u00a0532,50\u00a0€",
         "art. 7.1 — population municipale 2\u00a0355 hab.",
@@ -268,18 +329,19 @@ def test_B2_page_apercu_nombre_de_requetes_constant(
 
 def test_B2_apercu_exercice_refuse(client, responsable_financier):
     client.force_login(responsable_financier)
+    # Exercice 2024 is never open again (journée complémentaire: 31/01/2025).
     reponse = client.get(URL_APERCU, {"annee": 2024, "exercice": 2024})
     assert reponse.status_code == 200
-    assert "Exercice 2024 impossible pour la campagne 2024" in reponse.content.decode()
+    assert "Sélectionnez un choix valide" in reponse.content.decode()
 
 
 def test_B1_emission_apres_confirmation(
     client, responsable_financier, emetteur, membres_varies, django_capture_on_commit_callbacks
 ):
     client.force_login(responsable_financier)
-    client.post(URL_CALCULER, {"annee": 2025, "exercice": 2026})
-    signature = ApercuCampagne.objects.get(annee=2025, exercice=2026).signature
-    donnees = {"annee": 2025, "exercice": 2026, "signature": signature}
+    client.post(URL_CALCULER, CAMPAGNE_WEB)
+    signature = ApercuCampagne.objects.get(annee=2025, exercice=EXERCICE).signature
+    donnees = {**CAMPAGNE_WEB, "signature": signature}
 
     reponse = client.post(URL_EMETTRE, donnees, follow=True)
     assert "Cochez la case pour confirmer" in reponse.content.decode()
@@ -297,12 +359,12 @@ def test_B1_emission_apres_confirmation(
     assert TitreDeRecettes.objects.count() == 2
     assert not TitreDeRecettes.objects.exclude(pdf="").exists()
     assert len(rappels) == 1
-    assert nouvelle.lancee_par == responsable_financier and nouvelle.exercice == 2026
+    assert nouvelle.lancee_par == responsable_financier and nouvelle.exercice == EXERCICE
     # Issued: the stored preview is gone, the page says so and leads to the campaign.
     assert not ApercuCampagne.objects.exists()
     page = client.get(URL_APERCU_2025).content.decode()
     url_campagne = reverse("tarification:campagne", args=[nouvelle.pk])
-    assert "Campagne émise" in page and "2 titres, bordereau n° 1" in page
+    assert "Campagne émise" in page
     assert f'href="{url_campagne}"' in page
 
     page = client.get(url_campagne).content.decode()
@@ -329,7 +391,7 @@ def test_B1_annee_non_terminee_avertissement_et_confirmation(
     apercu = module_apercu.apercu(annee=annee)
     donnees = {
         "annee": annee,
-        "exercice": annee + 1,
+        "exercice": apercu.exercice,
         "signature": apercu.signature,
         "confirme": "on",
     }
@@ -337,7 +399,7 @@ def test_B1_annee_non_terminee_avertissement_et_confirmation(
     assert "cochez la case pour émettre malgré tout" in reponse.content.decode()
     assert not TitreDeRecettes.objects.exists()
     client.post(URL_EMETTRE, {**donnees, "annee_en_cours": "on"})
-    assert TitreDeRecettes.objects.get().exercice == annee + 1
+    assert TitreDeRecettes.objects.get().exercice == apercu.exercice == annee  # B3
 
 
 def test_B2_emission_refusee_si_les_donnees_ont_change(
@@ -345,12 +407,12 @@ def test_B2_emission_refusee_si_les_donnees_ont_change(
 ):
     membre(nom="Allaire")
     client.force_login(responsable_financier)
-    client.post(URL_CALCULER, {"annee": 2025, "exercice": 2026})
+    client.post(URL_CALCULER, CAMPAGNE_WEB)
     signature = ApercuCampagne.objects.get().signature
     membre(nom="Redon")  # a member added between the preview and the confirmation
     reponse = client.post(
         URL_EMETTRE,
-        {"annee": 2025, "exercice": 2026, "signature": signature, "confirme": "on"},
+        {**CAMPAGNE_WEB, "signature": signature, "confirme": "on"},
         follow=True,
     )
     page = reponse.content.decode()
@@ -360,7 +422,7 @@ def test_B2_emission_refusee_si_les_donnees_ont_change(
     assert not TitreDeRecettes.objects.exists()
     assert DemandeEmission.objects.get().etat == DemandeEmission.Etat.ECHOUEE
     # Once the preview is computed again, the failure is no longer news.
-    client.post(URL_CALCULER, {"annee": 2025, "exercice": 2026})
+    client.post(URL_CALCULER, CAMPAGNE_WEB)
     assert "n'a pas abouti" not in client.get(URL_APERCU_2025).content.decode()
 
 

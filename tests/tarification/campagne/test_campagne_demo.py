@@ -14,12 +14,14 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from membres.models import Commune
 from tarification.campagne import apercu as module_apercu
 from tarification.contribution import contributions
 from tarification.models import ApercuCampagne, Campagne, TitreDeRecettes
+from tarification.titres.exercices import exercice_par_defaut
 from tarification.titres.lettres import montant_en_lettres
 
 
@@ -61,20 +63,26 @@ def test_demo_historique_puis_campagne_2026_par_le_responsable_financier(
         call_command("charger_demo")  # idempotent
     assert TitreDeRecettes.objects.count() == avant
 
-    # --- The finance officer previews then issues the 2026 campaign.
+    # The 2024 and 2025 titres, priced in dotation individuelle, are what is computed now.
+    for annee in (2024, 2025):
+        assert module_apercu.apercu(annee=annee, aujourd_hui=date(2026, 12, 6)).a_emettre == []
+
+    # --- The finance officer previews then issues the 2026 campaign, on the exercice open
+    # today (B3: 2026 until 31 December 2026, then 2027).
+    exercice = exercice_par_defaut(2026, timezone.localdate())
     client.force_login(get_user_model().objects.get(username="finances"))
     page = client.get(reverse("tarification:campagnes"))
     assert page.status_code == 200
     apercu_page = client.get(reverse("tarification:campagne_apercu"), {"annee": 2026})
     assert apercu_page.status_code == 200
-    assert "Campagne 2026 — exercice 2027" in apercu_page.content.decode()
+    assert f"Campagne 2026 — exercice {exercice}" in apercu_page.content.decode()
     assert "Calculer l'aperçu" in apercu_page.content.decode()
     calcul_page = client.post(
         reverse("tarification:campagne_apercu_calculer"), {"annee": 2026}, follow=True
     )
     assert "Plessé" in calcul_page.content.decode()
-    stocke = ApercuCampagne.objects.get(annee=2026, exercice=2027)
-    apercu = module_apercu.apercu(annee=2026, exercice=2027)
+    stocke = ApercuCampagne.objects.get(annee=2026, exercice=exercice)
+    apercu = module_apercu.apercu(annee=2026, exercice=exercice)
     assert stocke.signature == apercu.signature
     plesse = next(m for m in apercu.membres if m.commune.nom == "Plessé")
     assert plesse.statut == module_apercu.BLOQUE  # review not recorded (M6)
@@ -83,7 +91,7 @@ def test_demo_historique_puis_campagne_2026_par_le_responsable_financier(
             reverse("tarification:campagne_emettre"),
             {
                 "annee": 2026,
-                "exercice": 2027,
+                "exercice": exercice,
                 "signature": stocke.signature,
                 "confirme": "on",
                 "annee_en_cours": "on",
@@ -112,7 +120,7 @@ def test_demo_historique_puis_campagne_2026_par_le_responsable_financier(
                 "SIREN 243500741",
                 "Ordonnateur : Prénom NOM (démo), Président",
                 titre.debiteur_nom,
-                "Exercice 2027",
+                f"Exercice {exercice}",
                 f"Titre n° {titre.numero}",
                 f"Bordereau n° {nouvelle.bordereau.numero}",
                 "Base de liquidation : art.",
@@ -135,11 +143,11 @@ def test_demo_historique_puis_campagne_2026_par_le_responsable_financier(
     assert lignes[-1][0] == "Total"
 
     # --- Each exercice and budget: one contiguous series; the chain is intact.
-    for exercice in (2024, 2025, 2026, 2027):
+    for serie in (2024, 2025, 2026, exercice):
         numeros = list(
-            TitreDeRecettes.objects.filter(exercice=exercice)
+            TitreDeRecettes.objects.filter(exercice=serie)
             .order_by("numero")
             .values_list("numero", flat=True)
         )
-        assert numeros == list(range(1, len(numeros) + 1)), exercice
+        assert numeros == list(range(1, len(numeros) + 1)), serie
     call_command("verifier_titres")

@@ -12,14 +12,16 @@ from django.utils import timezone
 from tarification.campagne import actes as actes_campagne
 from tarification.campagne.apercu_enregistre import enregistrer_apercu
 from tarification.models import ApercuCampagne, Campagne, DemandeEmission, TitreDeRecettes
-from tarification.titres import pdf
+from tarification.titres import exercices, pdf
 
 pytestmark = pytest.mark.django_db
 
-URL_APERCU = f"{reverse('tarification:campagne_apercu')}?annee=2025&exercice=2026"
+# B3: the pages offer the exercices open today; the campaign 2025 goes on the default one.
+EXERCICE = exercices.exercice_par_defaut(2025, timezone.localdate())
+URL_APERCU = f"{reverse('tarification:campagne_apercu')}?annee=2025&exercice={EXERCICE}"
 URL_CALCULER = reverse("tarification:campagne_apercu_calculer")
 URL_EMETTRE = reverse("tarification:campagne_emettre")
-CAMPAGNE = {"annee": 2025, "exercice": 2026}
+CAMPAGNE = {"annee": 2025, "exercice": EXERCICE}
 
 
 @pytest.fixture

@@ -182,7 +182,10 @@ def test_B7_commande_apercu_emission_export(emetteur, membre, tmp_path, capsys):
         str(tmp_path),
     )
     sortie = capsys.readouterr().out
-    assert "1 titre(s) émis, bordereau n° 1 de l'exercice 2026 ; PDF produits." in sortie
+    assert (
+        "1 titre(s) émis (titres de recettes), bordereau n° 1 de l'exercice 2026 ; PDF produits."
+        in sortie
+    )
     titre = TitreDeRecettes.objects.get()
     assert titre.pdf
     base = tmp_path / "campagne-2025-exercice-2026"

@@ -21,6 +21,7 @@ from lxml import etree
 
 from membres.actes import changer_formule, resilier
 from membres.models import Adhesion, Contact, Etablissement
+from missions.models import Intervention, Mission
 from outils.pes.regles import valider
 from tarification.campagne import actes as actes_campagne
 from tarification.campagne.apercu import BLOQUE, apercu
@@ -225,6 +226,50 @@ def test_B9_a_reduction_and_an_annulation_travel_in_bordereaux_of_type_02(
         rattachement = piece.find(".//RattachPiece")
         assert _v(rattachement, "IdPceOrig") == str(titre_emis.numero)
         assert piece.find("BlocPiece/Edition") is None
+
+
+def test_B9_a_campaign_rerun_exports_its_complements_and_its_reductions(
+    campagne, agent_dsi, responsable_financier, django_capture_on_commit_callbacks
+):
+    """B4 then B9: the bordereau of titres complémentaires is an ordinary one (TypBord 01), the
+    bordereau of réductions a correcting one (TypBord 02), each line attached to the original's."""
+    premiere, allaire = campagne
+    redon = premiere.bordereau.titres.exclude(commune=allaire).get().commune
+    # Late changes: Allaire's 2025 population corrected downwards, diagnostic half-days of
+    # 2025 recorded for Redon (a groupement member: billed as a diagnostic complement).
+    allaire.populations.filter(annee=2025).update(valeur=450)
+    mission = Mission.objects.create(
+        commune=redon,
+        objet="Diagnostic",
+        diagnostic=True,
+        debut=date(2025, 1, 1),
+        statut=Mission.Statut.SIGNEE,
+        signee_le=date(2024, 12, 1),
+    )
+    Intervention.objects.create(
+        mission=mission, date=date(2025, 6, 2), agent=agent_dsi, demi_journees=2
+    )
+    jour = date(2026, 3, 16)
+    with django_capture_on_commit_callbacks(execute=True):
+        seconde = actes_campagne.emettre_campagne(
+            annee=2025, par=responsable_financier, date_emission=jour, aujourd_hui=jour
+        )
+    par_genre = {b.genre: b for b in seconde.bordereaux.all()}
+    assert set(par_genre) == {Bordereau.Genre.COMPLEMENTS, Bordereau.Genre.REDUCTIONS}
+
+    arbre = _arbre(_pes(par_genre[Bordereau.Genre.COMPLEMENTS]))
+    complement = TitreDeRecettes.objects.get(nature=TitreDeRecettes.Nature.COMPLEMENT)
+    assert _v(arbre, ".//BlocBordereau/TypBord") == "01"
+    assert _v(arbre, ".//Piece/BlocPiece/TypPce") == "01"
+    assert _v(arbre, ".//InfoLignePiece/MtHT") == f"{complement.total:.2f}"
+    assert _v(arbre, ".//InfoLignePiece/CodProdLoc") == "SC01"  # the contribution's product
+
+    arbre = _arbre(_pes(par_genre[Bordereau.Genre.REDUCTIONS]))
+    reduction = TitreDeRecettes.objects.get(nature=TitreDeRecettes.Nature.REDUCTION)
+    assert reduction.corrige.commune == allaire and reduction.total < 0
+    assert _v(arbre, ".//BlocBordereau/TypBord") == "02"
+    assert _v(arbre, ".//InfoLignePiece/MtHT") == f"{-reduction.total:.2f}"
+    assert _v(arbre, ".//RattachPiece/IdPceOrig") == str(reduction.corrige.numero)
 
 
 def test_B9_a_refacturation_carries_the_paid_invoice(

@@ -155,7 +155,7 @@ def test_M7_etablissement_debiteur(emetteur, membre, responsable_financier):
 
 def test_B3_exercice_d_un_titre_isole(emetteur, membre, responsable_financier):
     commune = membre()
-    with pytest.raises(ValidationError, match="Exercice 2025 impossible"):
+    with pytest.raises(ValidationError, match="le 01/03/2026 n'en fait pas partie"):
         _emettre(commune, responsable_financier, exercice=2025, date_emission=date(2026, 3, 1))
     # Journée complémentaire: until 31 January, the previous exercice is still open.
     titre = _emettre(commune, responsable_financier, exercice=2025, date_emission=date(2026, 1, 31))

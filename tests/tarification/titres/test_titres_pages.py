@@ -100,3 +100,47 @@ def test_relancer_la_production_des_pdf(client, responsable_financier, emetteur,
     bordereau = Bordereau.objects.get(pk=bordereau.pk)
     assert (bordereau.pdf_attendus, bordereau.pdf_rendus) == (1, 1)
     assert bordereau.titres.get().pdf
+
+
+def test_B4_page_of_a_titre_of_a_closed_exercice_records_a_mandat_request(
+    client, responsable_financier, admin_client, emetteur, membre
+):
+    from tarification.models import DemandeMandat
+
+    membre()
+    campagne = actes_campagne.emettre_campagne(
+        annee=2024, par=None, date_emission=date(2025, 2, 10), aujourd_hui=date(2025, 2, 10)
+    )
+    titre = campagne.bordereau.titres.get()  # exercice 2025, closed since 31/01/2026
+    ligne = titre.lignes.get()
+    client.force_login(responsable_financier)
+    page = client.get(reverse("tarification:titre", args=[titre.pk])).content.decode()
+    assert "Demander un mandat d'annulation (exercice clos)" in page
+    assert ">Annuler</a>" not in page
+    url = reverse("tarification:titre_reduire", args=[titre.pk])
+    assert "compte 673" in client.get(url).content.decode()
+    reponse = client.post(url, {"motif": "Population corrigée", f"ligne_{ligne.pk}": "100,00"})
+    assert reponse.status_code == 302
+    demande = DemandeMandat.objects.get()
+    assert (demande.titre, demande.ligne, demande.montant, demande.etat) == (
+        titre,
+        ligne,
+        Decimal("100.00"),
+        DemandeMandat.Etat.DEMANDEE,
+    )
+    assert demande.demandee_par == responsable_financier
+    assert not TitreDeRecettes.objects.filter(nature="reduction").exists()
+    page = client.get(reverse("tarification:titre", args=[titre.pk])).content.decode()
+    assert "Demandes de mandat d'annulation (compte 673)" in page and "demandée" in page
+    # The finance service's answer, in the admin: issued, with its number and date.
+    changement = reverse("admin:tarification_demandemandat_change", args=[demande.pk])
+    sans_numero = admin_client.post(changement, {"etat": "emise", "decidee_le": "2026-03-02"})
+    assert sans_numero.status_code == 200
+    demande.refresh_from_db()
+    assert demande.etat == DemandeMandat.Etat.DEMANDEE
+    admin_client.post(
+        changement, {"etat": "emise", "numero_mandat": "M-12", "decidee_le": "2026-03-02"}
+    )
+    demande.refresh_from_db()
+    assert (demande.etat, demande.numero_mandat) == (DemandeMandat.Etat.EMISE, "M-12")
+    assert admin_client.post(changement, {"etat": "refusee"}).status_code == 200  # answered
