@@ -16,12 +16,14 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
 from lxml import etree
 
 from membres.actes import changer_formule, resilier
 from membres.models import Adhesion, Contact, Etablissement
 from missions.models import Intervention, Mission
+from outils.historique import autoriser_correction
 from outils.pes.regles import valider
 from tarification.campagne import actes as actes_campagne
 from tarification.campagne.apercu import BLOQUE, apercu
@@ -237,7 +239,8 @@ def test_B9_a_campaign_rerun_exports_its_complements_and_its_reductions(
     redon = premiere.bordereau.titres.exclude(commune=allaire).get().commune
     # Late changes: Allaire's 2025 population corrected downwards, diagnostic half-days of
     # 2025 recorded for Redon (a groupement member: billed as a diagnostic complement).
-    allaire.populations.filter(annee=2025).update(valeur=450)
+    with transaction.atomic(), autoriser_correction():  # a correction act (P1 revised)
+        allaire.populations.filter(annee=2025).update(valeur=450)
     mission = Mission.objects.create(
         commune=redon,
         objet="Diagnostic",
