@@ -203,7 +203,7 @@ class CommuneAdmin(SimpleHistoryAdmin):
     @admin.display(description="population (année en cours)", ordering="population_courante")
     def population_affichee(self, obj):
         if obj.population_courante is None:
-            return format_html('<span style="color:#b00">manquante</span>')
+            return format_html("<strong>{}</strong>", "manquante")
         return f"{obj.population_courante:,}".replace(",", "\u00a0")
 
     @admin.display(description="formule en vigueur", ordering="formule_courante")
