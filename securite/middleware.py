@@ -184,3 +184,40 @@ def cause_stockage(erreur: OSError) -> str:
         errno.ENOSPC: "l'espace de stockage des fichiers est plein",
         errno.EDQUOT: "le quota de l'espace de stockage des fichiers est atteint",
     }.get(erreur.errno, "l'espace de stockage des fichiers refuse l'écriture")
+
+
+class TailleRequeteMiddleware:
+    """A request body announced larger than the largest accepted file (plus the form's other
+    fields) is refused at once, in French (413), before Django reads it: a 100 MB upload is
+    not received in full to be refused afterwards. Bodies without Content-Length are bounded
+    by the upload handler (``outils.televersements``) and, first, by the proxy
+    (``client_max_body_size``, README)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            annoncee = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            annoncee = 0
+        if annoncee > taille_maximale_requete():
+            logger.warning("Requête de %s octets refusée (%s)", annoncee, request.path)
+            reponse = render(
+                request,
+                "400.html",
+                {
+                    "titre": "Fichier trop volumineux",
+                    "message": "L'envoi dépasse la taille maximale acceptée "
+                    f"({settings.DOCUMENT_MAX_BYTES // (1024 * 1024)} Mio par fichier) : "
+                    "rien n'a été reçu ni enregistré.",
+                },
+                status=413,
+            )
+            reponse["Connection"] = "close"
+            return reponse
+        return self.get_response(request)
+
+
+def taille_maximale_requete() -> int:
+    return settings.DOCUMENT_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE

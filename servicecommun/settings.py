@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "securite.middleware.TailleRequeteMiddleware",  # bodies over the limit refused unread
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "securite.middleware.EntetesMiddleware",  # Permissions-Policy
     "securite.middleware.ErreurStockageMiddleware",  # storage full or read-only: French page
@@ -115,6 +116,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -256,6 +258,13 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Uploaded files are streamed to disk and counted as they come: past DOCUMENT_MAX_BYTES the
+# upload stops (a body without Content-Length; one with it is refused before being read).
+FILE_UPLOAD_HANDLERS = [
+    "outils.televersements.LimiteTailleHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- E-mail: the console in development, SMTP in production (EMAIL_URL=smtp+tls://…).
 _email = env.email_url("EMAIL_URL", default="consolemail://")

@@ -31,10 +31,11 @@ from tarification.models import Bordereau, Emetteur, TitreDeRecettes
 from tarification.titres import actes as actes_titres
 from tarification.titres import corrections, emission, pes
 from tarification.titres.emission import LigneAFacturer
+from tests.conftest import pdf_minimal
 
 D = Decimal
 LE = date(2026, 2, 10)
-PDF_FACTURE = b"%PDF-1.4\n% facture fournisseur\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_FACTURE = pdf_minimal("Facture fournisseur")
 NS = {"n": "http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller"}
 
 if not (Path(settings.PES_SCHEMAS_DIR) / "PES_V2/Rev0/PES_Aller.xsd").is_file():
