@@ -171,3 +171,25 @@ def test_B5_a_read_only_media_folder_is_recorded_in_french_then_produced_once_ba
     assert (bordereau.pdf_rendus, bordereau.pdf_echecs) == (3, 0)
     fichiers = list(Path(reglages.MEDIA_ROOT).rglob("*.pdf"))
     assert len(fichiers) == 3 and all(f.stat().st_size > 1000 for f in fichiers)
+
+
+@pytest.mark.django_db
+def test_B5_verifier_titres_reports_orphan_files(
+    emetteur, membre, django_capture_on_commit_callbacks
+):
+    from django.core.management import CommandError, call_command
+
+    with django_capture_on_commit_callbacks(execute=False):
+        bordereau = _bordereau(membre, 2)
+    pdf.rendre_pdfs_bordereau.call(bordereau.pk)
+    call_command("verifier_titres")  # intact
+    orphelin = Path(reglages.MEDIA_ROOT) / "titres" / "2026" / "titre-2026-00001_x1y2z3.pdf"
+    orphelin.write_bytes(b"%PDF-1.7 interrupted")
+    with pytest.raises(CommandError, match="1 anomalie"):
+        call_command("verifier_titres")
+    from tarification.management.commands.verifier_titres import anomalies
+
+    assert anomalies() == [
+        "Fichier orphelin (aucun titre ni bordereau ne le cite) : "
+        "titres/2026/titre-2026-00001_x1y2z3.pdf."
+    ]
