@@ -262,7 +262,7 @@ def test_B4_a_formula_changed_after_issue_reduces_one_item_and_completes_another
     (titre,) = campagne(FEVRIER).bordereau.titres.all()
     assert [ligne.code for ligne in titre.lignes.all()] == ["groupement"]
     # The adhesion was recorded with the wrong formula: it is the socle complet.
-    Adhesion.objects.filter(commune=commune).update(formule="socle_complet")
+    corriger(Adhesion.objects.filter(commune=commune), formule="socle_complet")
     membre_apercu = _membre(apercu(MARS), commune)
     motifs = {e.code: membre_apercu.motif_element(e) for e in membre_apercu.elements}
     assert (
@@ -279,7 +279,7 @@ def test_B4_a_formula_changed_after_issue_reduces_one_item_and_completes_another
 def test_B4_a_member_billed_whose_adhesion_no_longer_covers_the_year_is_reduced(emetteur, membre):
     commune = membre(nom="Allaire", date_effet=date(2025, 1, 1))
     campagne(FEVRIER)
-    Adhesion.objects.filter(commune=commune).update(date_effet=date(2026, 1, 1))
+    corriger(Adhesion.objects.filter(commune=commune), date_effet=date(2026, 1, 1))
     assert _membre(apercu(MARS), commune).a_emettre == D("-5532.50")
     campagne(MARS)
     assert net_facture() == {} and calcule() == {}
