@@ -2,10 +2,12 @@
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from membres.models import Adhesion
+from membres.models import Adhesion, Population
 from outils.dates import veille
+from outils.historique import autoriser_correction
 
 
 @transaction.atomic
@@ -48,3 +50,42 @@ def resilier(
     adhesion.full_clean()
     adhesion.save()
     return adhesion
+
+
+def _corriger(objet, *, motif: str, par, valeurs: dict):
+    """A correction act (P1 revised): the only way to change the priced fields of a row that
+    priced issued titres. The reason and the author are kept in the row's history; the next
+    campaign bills the difference (titre complémentaire or réduction, B4); issued titres keep
+    their own snapshot of the bases."""
+    motif = (motif or "").strip()
+    if not motif:
+        raise ValidationError({"motif": "Indiquez le motif de la correction."})
+    if par is None:
+        raise ValidationError("Une correction a un auteur.")
+    for champ, valeur in valeurs.items():
+        if champ not in {c.removesuffix("_id") for c in type(objet).CHAMPS_FIGES}:
+            raise ValueError(f"{champ} n'est pas corrigé par cet acte")
+        setattr(objet, champ, valeur)
+    objet.full_clean()
+    objet._acte_correction = True
+    objet._change_reason = f"Correction : {motif}"
+    objet._history_user = par
+    with autoriser_correction():
+        objet.save()
+    return objet
+
+
+@transaction.atomic
+def corriger_population(*, population: Population, motif: str, par, **valeurs) -> Population:
+    """P1 (revised): correct a population (``valeur``, ``millesime``, ``nature``), with its
+    reason and author."""
+    population = Population.objects.select_for_update().get(pk=population.pk)
+    return _corriger(population, motif=motif, par=par, valeurs=valeurs)
+
+
+@transaction.atomic
+def corriger_adhesion(*, adhesion: Adhesion, motif: str, par, **valeurs) -> Adhesion:
+    """P1, M2: correct the priced facts of an adhésion (``formule``, ``date_effet``), with its
+    reason and author."""
+    adhesion = Adhesion.objects.select_for_update().get(pk=adhesion.pk)
+    return _corriger(adhesion, motif=motif, par=par, valeurs=valeurs)

@@ -18,6 +18,7 @@ from membres.models import (
     TarifDerogatoire,
 )
 from outils.admin_filtres import filtre_annees
+from outils.historique import FormsetHistoriqueFige, HistoriqueFigeAdminMixin
 
 TRANCHES = [
     ("lt1500", "moins de 1 500", Q(population_courante__lt=1500)),
@@ -110,6 +111,7 @@ class StatutFilter(admin.SimpleListFilter):
 
 
 class PopulationInline(admin.TabularInline):
+    formset = FormsetHistoriqueFige
     model = Population
     extra = 0
     fields = ["annee", "valeur", "millesime", "nature", "source"]
@@ -133,6 +135,7 @@ class ContactInline(admin.TabularInline):
 
 
 class EtablissementInline(admin.TabularInline):
+    formset = FormsetHistoriqueFige
     model = Etablissement
     extra = 0
     fields = ["type", "nom", "siren", "siret", "code_service_chorus"]
@@ -140,6 +143,7 @@ class EtablissementInline(admin.TabularInline):
 
 
 class AdhesionInline(admin.TabularInline):
+    formset = FormsetHistoriqueFige
     model = Adhesion
     fk_name = "commune"
     extra = 0
@@ -199,7 +203,7 @@ class CommuneAdmin(SimpleHistoryAdmin):
     @admin.display(description="population (année en cours)", ordering="population_courante")
     def population_affichee(self, obj):
         if obj.population_courante is None:
-            return format_html('<span style="color:#b00">manquante</span>')
+            return format_html("<strong>{}</strong>", "manquante")
         return f"{obj.population_courante:,}".replace(",", "\u00a0")
 
     @admin.display(description="formule en vigueur", ordering="formule_courante")
@@ -208,7 +212,7 @@ class CommuneAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Etablissement)
-class EtablissementAdmin(SimpleHistoryAdmin):
+class EtablissementAdmin(HistoriqueFigeAdminMixin, SimpleHistoryAdmin):
     list_display = ["nom", "type", "commune", "siren", "siret"]
     list_filter = ["type", "commune__departement"]
     list_select_related = ["commune"]
@@ -217,7 +221,8 @@ class EtablissementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Population)
-class PopulationAdmin(SimpleHistoryAdmin):
+class PopulationAdmin(HistoriqueFigeAdminMixin, SimpleHistoryAdmin):
+    champs_figes = ("commune", "annee", "valeur", "millesime", "nature")
     list_display = ["commune", "annee", "valeur", "millesime", "nature"]
     list_filter = [
         filtre_annees("annee", "année d'application"),
@@ -263,7 +268,8 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Adhesion)
-class AdhesionAdmin(SimpleHistoryAdmin):
+class AdhesionAdmin(HistoriqueFigeAdminMixin, SimpleHistoryAdmin):
+    champs_figes = ("commune", "formule", "date_effet")
     list_display = ["commune", "formule", "date_effet", "dernier_jour", "statut_affiche"]
     list_filter = ["formule", "commune__departement", "motif_fin"]
     list_select_related = ["commune"]

@@ -1,9 +1,12 @@
 """Checks on uploaded files: type read from the content (not the name) and size."""
 
+import zipfile
 from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+
+from outils.fichiers_pdf import PdfRefuse, verifier_pdf
 
 # extension → (MIME type, magic bytes at offset 0). Office documents are ZIP (OOXML, ODF)
 # or OLE2 (legacy .doc/.xls) containers.
@@ -56,4 +59,38 @@ def verifier_fichier(fichier, types=None) -> tuple[str, int]:
         raise ValidationError(
             {"fichier": f"Le contenu du fichier ne correspond pas à son extension {extension}."}
         )
+    _verifier_structure(fichier, extension)
     return mime, taille
+
+
+def _verifier_structure(fichier, extension: str) -> None:
+    """The content read as its type: a PDF parses and has no active content (it may end up
+    embedded in an official titre); an office document opens as the archive it claims."""
+    fichier.seek(0)
+    try:
+        if extension == ".pdf":
+            try:
+                verifier_pdf(fichier.read())
+            except PdfRefuse as refus:
+                raise ValidationError({"fichier": str(refus)}) from refus
+        elif extension in (".docx", ".xlsx", ".odt", ".ods"):
+            try:
+                with zipfile.ZipFile(fichier) as archive:
+                    noms = set(archive.namelist())
+            except zipfile.BadZipFile as erreur:
+                raise ValidationError(
+                    {"fichier": f"Le fichier {extension} est endommagé ou n'en est pas un."}
+                ) from erreur
+            attendu = "mimetype" if extension in (".odt", ".ods") else "[Content_Types].xml"
+            if attendu not in noms:
+                raise ValidationError(
+                    {
+                        "fichier": f"Le contenu du fichier ne correspond pas à son extension {extension}."
+                    }
+                )
+            if any(n.lower().endswith("vbaproject.bin") for n in noms):
+                raise ValidationError(
+                    {"fichier": "Les documents contenant des macros sont refusés."}
+                )
+    finally:
+        fichier.seek(0)

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 
 from membres.fichiers import verifier_fichier
 from outils.dates import ajouter_mois, chevauche, veille
+from outils.historique import refuser_si_fige
 from outils.identifiants import siret_de_siren, siret_valide, valider_siren, valider_siret
 
 insee_validator = RegexValidator(r"^(\d{5}|2[AB]\d{3})$", "Le code INSEE compte 5 caractères.")
@@ -272,6 +273,13 @@ class Population(models.Model):
 
     def __str__(self):
         return f"{self.commune.nom} {self.annee} : {self.valeur} hab. (millésime {self.millesime})"
+
+    # P1 (revised): once it priced an issued titre, changed only by ``actes.corriger_population``.
+    CHAMPS_FIGES = ("commune_id", "annee", "valeur", "millesime", "nature")
+
+    def save(self, *args, **kwargs):
+        refuser_si_fige(self, self.CHAMPS_FIGES)
+        super().save(*args, **kwargs)
 
 
 class Contact(models.Model):
@@ -621,7 +629,11 @@ class Adhesion(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    # What priced titres: changed only through a correction act once billed (P1 revised).
+    CHAMPS_FIGES = ("commune_id", "formule", "date_effet")
+
     def save(self, *args, **kwargs):
+        refuser_si_fige(self, self.CHAMPS_FIGES)
         self.dernier_jour = self.calculer_dernier_jour()
         if self.resiliation_notifiee_le or self.resiliation_date_convenue:
             self.motif_fin = self.MotifFin.RESILIATION

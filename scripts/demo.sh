@@ -18,7 +18,7 @@ PY=.venv/bin/python
 $PY manage.py migrate --noinput
 $PY manage.py charger_demo
 PORT=${PORT:-8000}
-$PY manage.py db_worker --queue-name default >var-worker.log 2>&1 &
+$PY manage.py travailleur --queue-name default --worker-id demo-1 >var-worker.log 2>&1 &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
 cat <<MSG

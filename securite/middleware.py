@@ -3,16 +3,22 @@ staff page, and no authenticated page or file is kept in a cache."""
 
 from __future__ import annotations
 
+import errno
+import logging
 import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth.views import redirect_to_login
+from django.db import DataError
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from securite.actes import a_un_second_facteur
+
+logger = logging.getLogger(__name__)
 
 CLE_ACTIVITE = "securite_activite"
 CLE_SECOND_FACTEUR = "securite_second_facteur"  # set at login: the user has a device
@@ -111,3 +117,107 @@ def noter_second_facteur(sender, request, user, **kwargs):
     if request is not None and hasattr(request, "session"):
         request.session[CLE_SECOND_FACTEUR] = a_un_second_facteur(user)
         request.session[CLE_ACTIVITE] = int(time.time())
+
+
+class EntetesMiddleware:
+    """``Permissions-Policy`` on every response (the CSP is Django's own middleware), and a
+    French 400 for a query string carrying NUL characters (PostgreSQL refuses them in any
+    text, so a filter or a search would fail with a 500)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in cle or "\x00" in "".join(valeurs) for cle, valeurs in request.GET.lists()):
+            reponse = render(
+                request,
+                "400.html",
+                {"message": "L'adresse contient des caractères invalides."},
+                status=400,
+            )
+        else:
+            reponse = self.get_response(request)
+        reponse.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return reponse
+
+    def process_exception(self, request, exception):
+        """A value the database refuses in a page's filters (a bad regular expression, a
+        number out of range in the admin's query string): the reader's input, so a 400."""
+        if request.method not in ("GET", "HEAD") or not isinstance(exception, DataError):
+            return None
+        logger.warning("Filtre refusé par la base : %s (%s)", exception, request.get_full_path())
+        return render(
+            request, "400.html", {"message": "Une valeur de filtre est mal formée."}, status=400
+        )
+
+
+# What a full, read-only or refused storage raises when a file is written.
+ERREURS_STOCKAGE = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO}
+
+
+class ErreurStockageMiddleware:
+    """A file the storage refuses (disk full, read-only, no right) while a page saves it: a
+    French page of the site (503) instead of "Server Error"; nothing was recorded, as the row
+    is written after its file (and forms save in one transaction)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OSError) or exception.errno not in ERREURS_STOCKAGE:
+            return None
+        logger.error("Stockage des fichiers : %s (%s)", exception, request.path)
+        return render(
+            request,
+            "erreur_stockage.html",
+            {"cause": cause_stockage(exception)},
+            status=503,
+        )
+
+
+def cause_stockage(erreur: OSError) -> str:
+    return {
+        errno.EROFS: "l'espace de stockage des fichiers est en lecture seule",
+        errno.ENOSPC: "l'espace de stockage des fichiers est plein",
+        errno.EDQUOT: "le quota de l'espace de stockage des fichiers est atteint",
+    }.get(erreur.errno, "l'espace de stockage des fichiers refuse l'écriture")
+
+
+class TailleRequeteMiddleware:
+    """A request body announced larger than the largest accepted file (plus the form's other
+    fields) is refused at once, in French (413), before Django reads it: a 100 MB upload is
+    not received in full to be refused afterwards. Bodies without Content-Length are bounded
+    by the upload handler (``outils.televersements``) and, first, by the proxy
+    (``client_max_body_size``, README)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            annoncee = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            annoncee = 0
+        if annoncee > taille_maximale_requete():
+            logger.warning("Requête de %s octets refusée (%s)", annoncee, request.path)
+            reponse = render(
+                request,
+                "400.html",
+                {
+                    "titre": "Fichier trop volumineux",
+                    "message": "L'envoi dépasse la taille maximale acceptée "
+                    f"({settings.DOCUMENT_MAX_BYTES // (1024 * 1024)} Mio par fichier) : "
+                    "rien n'a été reçu ni enregistré.",
+                },
+                status=413,
+            )
+            reponse["Connection"] = "close"
+            return reponse
+        return self.get_response(request)
+
+
+def taille_maximale_requete() -> int:
+    return settings.DOCUMENT_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -60,6 +61,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "securite.middleware.TailleRequeteMiddleware",  # bodies over the limit refused unread
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "securite.middleware.EntetesMiddleware",  # Permissions-Policy
+    "securite.middleware.ErreurStockageMiddleware",  # storage full or read-only: French page
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -76,6 +81,30 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
+# A strict Content-Security-Policy (Django's own middleware): our pages load scripts, styles,
+# fonts and images from the site only, with no inline script or style (the admin's scripts
+# carry the request's nonce); nothing may frame them, forms post to the site only.
+SECURE_CSP = {
+    "default-src": [CSP.NONE],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "manifest-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "object-src": [CSP.NONE],
+}
+# Browser features no page uses, refused to every page and frame.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), "
+    "fullscreen=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), "
+    "payment=(), picture-in-picture=(), publickey-credentials-get=(), screen-wake-lock=(), "
+    "sync-xhr=(), usb=(), xr-spatial-tracking=()"
+)
+
 ROOT_URLCONF = "servicecommun.urls"
 WSGI_APPLICATION = "servicecommun.wsgi.application"
 
@@ -87,6 +116,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -228,6 +258,13 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Uploaded files are streamed to disk and counted as they come: past DOCUMENT_MAX_BYTES the
+# upload stops (a body without Content-Length; one with it is refused before being read).
+FILE_UPLOAD_HANDLERS = [
+    "outils.televersements.LimiteTailleHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- E-mail: the console in development, SMTP in production (EMAIL_URL=smtp+tls://…).
 _email = env.email_url("EMAIL_URL", default="consolemail://")

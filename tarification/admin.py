@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
+from outils.historique import HistoriqueFigeAdminMixin, raison_figee
 from tarification import calcul
 from tarification.litiges import verifier_cloture
 from tarification.models import (
@@ -102,9 +103,26 @@ class LigneBaremeInline(admin.TabularInline):
     extra = 0
     fields = LIGNE_FIELDS
 
+    # The lines of a version that priced issued titres are shown, never changed.
+    def has_add_permission(self, request, obj=None):
+        return not (obj is not None and raison_figee(obj)) and super().has_add_permission(
+            request, obj
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return not (obj is not None and raison_figee(obj)) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and raison_figee(obj)) and super().has_delete_permission(
+            request, obj
+        )
+
 
 @admin.register(VersionBareme)
-class VersionBaremeAdmin(SimpleHistoryAdmin):
+class VersionBaremeAdmin(HistoriqueFigeAdminMixin, SimpleHistoryAdmin):
+    champs_figes = VersionBareme.CHAMPS_FIGES
     list_display = [
         "libelle",
         "debut",

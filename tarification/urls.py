@@ -16,6 +16,11 @@ urlpatterns = [
         name="campagne_apercu_calculer",
     ),
     path("campagnes/emettre/", vues_campagne.campagne_emettre, name="campagne_emettre"),
+    path(
+        "campagnes/demandes/<int:pk>/reprendre/",
+        vues_campagne.campagne_reprendre,
+        name="campagne_reprendre",
+    ),
     path("campagnes/<int:pk>/", vues_campagne.campagne, name="campagne"),
     # Bordereaux, titres and the acts that issue them (B3–B8).
     path("bordereaux/<int:pk>/titres.zip", vues_titres.bordereau_zip, name="bordereau_zip"),

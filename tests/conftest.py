@@ -13,7 +13,20 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+def pdf_minimal(titre: str = "Pièce") -> bytes:
+    """A real one-page PDF (the uploads are checked by structure), told apart by its title."""
+    from pypdf import PdfWriter
+
+    ecrivain = PdfWriter()
+    ecrivain.add_blank_page(width=595, height=842)
+    ecrivain.add_metadata({"/Title": titre})
+    sortie = io.BytesIO()
+    ecrivain.write(sortie)
+    return sortie.getvalue()
+
+
+PDF = pdf_minimal()
 
 _SKIPPED = []
 

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from outils import flux
+from outils import flux, taches
 from tarification.campagne import apercu as module_apercu
 from tarification.campagne import apercu_enregistre
 from tarification.models import (
@@ -327,6 +327,37 @@ def demander_emission(*, annee: int, exercice: int, par, signature: str) -> Dema
             demandee_le=maintenant,
             demandee_par=par,
         )
+        emettre_campagne_demandee.enqueue(demande.pk)
+    return demande
+
+
+# A pending request whose task has been neither waiting nor running for this long was cut
+# short (its worker killed, the database restarted and the retries spent): it may be resumed.
+DELAI_REPRISE = timedelta(minutes=1)
+
+
+def demande_bloquee(demande: DemandeEmission | None, *, maintenant=None) -> bool:
+    """Whether a pending request lost its task: the finance officer may resume it."""
+    if demande is None or demande.etat != EN_ATTENTE:
+        return False
+    maintenant = maintenant or timezone.now()
+    if maintenant - demande.demandee_le < DELAI_REPRISE:
+        return False
+    return not taches.tache_active(emettre_campagne_demandee, demande.pk)
+
+
+def reprendre_emission(*, demande: DemandeEmission, par) -> DemandeEmission:
+    """Enqueue again the task of a pending request that lost it (``demande_bloquee``). Safe:
+    the issue bills only what is not billed yet (B4), in one transaction, and a request that
+    ended meanwhile is left alone."""
+    with transaction.atomic():
+        demande = DemandeEmission.objects.select_for_update().get(pk=demande.pk)
+        if not demande_bloquee(demande):
+            raise ValidationError(
+                "Cette émission n'est pas interrompue : sa tâche est en attente ou en cours.",
+                code="emission_active",
+            )
+        logger.warning("Émission %s reprise par %s", demande.pk, par)
         emettre_campagne_demandee.enqueue(demande.pk)
     return demande
 

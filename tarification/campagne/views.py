@@ -28,7 +28,7 @@ from tarification.campagne import actes, apercu_enregistre
 from tarification.campagne.apercu import annee_terminee as est_terminee
 from tarification.contribution import etat_du_volume
 from tarification.filters import ApercuFilter
-from tarification.models import Bordereau, Campagne, TitreDeRecettes
+from tarification.models import Bordereau, Campagne, DemandeEmission, TitreDeRecettes
 from tarification.tables import ApercuTable, CampagneTable, TitreTable
 from tarification.titres.forms import ChoixCampagneForm, ConfirmationCampagneForm
 from tarification.titres.views import EMETTRE, LIGNES_PAR_PAGE, VOIR_CAMPAGNES, erreurs
@@ -118,6 +118,7 @@ def campagne_apercu(request):
         "apercu": apercu,
         "demande": demande,
         "en_cours": demande is not None and demande.etat == demande.Etat.EN_ATTENTE,
+        "bloquee": actes.demande_bloquee(demande),
     }
     if apercu is None:
         return render(request, "tarification/campagne_apercu.html", contexte)
@@ -226,6 +227,22 @@ def campagne_emettre(request):
         "indique quand c'est fait.",
     )
     return redirect(_url_apercu(donnees["annee"], donnees["exercice"]))
+
+
+@reserve_finances
+@permission_required([VOIR_CAMPAGNES, EMETTRE], raise_exception=True)
+@require_POST
+def campagne_reprendre(request, pk):
+    """B1 — resume a campaign issue whose background task was cut short (worker killed,
+    database restarted): its task is enqueued again; nothing is billed twice (B4)."""
+    demande = get_object_or_404(DemandeEmission, pk=pk)
+    try:
+        actes.reprendre_emission(demande=demande, par=request.user)
+    except ValidationError as erreur:
+        messages.error(request, erreurs(erreur))
+    else:
+        messages.success(request, "Émission reprise : la tâche est relancée en arrière-plan.")
+    return redirect(_url_apercu(demande.annee, demande.exercice))
 
 
 def _url_apercu(annee, exercice) -> str:

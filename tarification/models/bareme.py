@@ -9,7 +9,9 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from outils.dates import chevauche
+from outils.historique import HistoriqueFige, raison_figee, refuser_si_fige
 from tarification import calcul
+from tarification.models.titres import TitreDeRecettes
 
 
 class VersionBaremeQuerySet(models.QuerySet):
@@ -115,6 +117,54 @@ class VersionBareme(models.Model):
     def mode_libelle(self) -> str:
         return calcul.ModeNiveau1(self.mode_niveau1).libelle
 
+    # A version that priced issued titres keeps its amounts and start (a new version instead);
+    # it may still be ended, when its successor is created, after the last year it priced.
+    CHAMPS_FIGES = ("debut", "pool_jours", "prix_demi_journee", "mode_niveau1", "fondement_mode")
+
+    def save(self, *args, **kwargs):
+        refuser_si_fige(self, self.CHAMPS_FIGES)
+        if self.pk and self.fin and not self._state.adding:
+            self._refuser_fin_avant_facturation()
+        super().save(*args, **kwargs)
+
+    def titres_tarifes(self):
+        """The issued titres this version priced: contributions and complements of the years
+        whose 1 January it covers, audits delivered while it was in force."""
+        debut = self.debut
+        annees = Q(annee__gte=debut.year if (debut.month, debut.day) == (1, 1) else debut.year + 1)
+        livraison = Q(adhesion__audit_livre_le__gte=self.debut)
+        if self.fin:
+            annees &= Q(annee__lte=self.fin.year)
+            livraison &= Q(adhesion__audit_livre_le__lte=self.fin)
+        Nature = TitreDeRecettes.Nature
+        return TitreDeRecettes.objects.filter(statut=TitreDeRecettes.Statut.EMIS).filter(
+            (Q(nature__in=Nature.contributions()) & annees) | (Q(nature=Nature.AUDIT) & livraison)
+        )
+
+    def _refuser_fin_avant_facturation(self):
+        ancienne = VersionBareme.objects.filter(pk=self.pk).first()
+        if ancienne is None or ancienne.fin == self.fin:
+            return
+        annee = (
+            ancienne.titres_tarifes()
+            .filter(nature__in=TitreDeRecettes.Nature.contributions())
+            .order_by("-annee")
+            .values_list("annee", flat=True)
+            .first()
+        )
+        if annee is not None and self.fin < date(annee, 1, 1):
+            raise HistoriqueFige(
+                f"La version « {self.libelle} » a tarifé l'année {annee} : elle ne peut finir "
+                f"avant le 01/01/{annee}.",
+                [self],
+            )
+
+
+def version_figee(version_id) -> str | None:
+    """Why the lines of this version may no longer change (it priced issued titres)."""
+    version = VersionBareme.objects.filter(pk=version_id).first()
+    return raison_figee(version) if version else None
+
 
 class LigneBareme(models.Model):
     """A row of the grid: one service, one population bracket (bounds exactly as P2)."""
@@ -177,6 +227,12 @@ class LigneBareme(models.Model):
 
     def __str__(self):
         return f"{self.get_service_display()} — {self.tranche}"
+
+    def save(self, *args, **kwargs):
+        raison = version_figee(self.version_id)
+        if raison:
+            raise HistoriqueFige(f"Ligne du barème non modifiable : {raison}", [self])
+        super().save(*args, **kwargs)
 
     def vers_calcul(self) -> calcul.LigneGrille:
         return calcul.LigneGrille(

@@ -15,6 +15,8 @@ PDF is never replaced (the model refuses it) and is served byte-identical afterw
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import logging
 import math
@@ -146,9 +148,43 @@ def titres_a_rendre(pks: Iterable[int]):
     )
 
 
+class EcriturePdfImpossible(Exception):
+    """The storage refused a PDF (read-only, full, unreachable): recorded on the titre."""
+
+
+def message_stockage(erreur: OSError) -> str:
+    """A storage failure, in French, for the titre's incident and the pages."""
+    cause = {
+        errno.EROFS: "le stockage des fichiers est en lecture seule",
+        errno.ENOSPC: "le disque du stockage des fichiers est plein",
+        errno.EDQUOT: "le quota du stockage des fichiers est atteint",
+        errno.EACCES: "le stockage des fichiers refuse l'écriture (droits)",
+        errno.EPERM: "le stockage des fichiers refuse l'écriture (droits)",
+    }.get(erreur.errno, "le stockage des fichiers est indisponible")
+    return (
+        f"Écriture du PDF impossible : {cause} ({erreur.strerror or erreur}). Aucun fichier "
+        "n'a été gardé ; la production sera relancée."
+    )
+
+
 def enregistrer(titre: TitreDeRecettes, contenu: bytes) -> None:
-    """Store the PDF under a new name, then record it (set once: the model refuses a change)."""
-    titre.pdf.save(titre.nom_fichier_pdf(), ContentFile(contenu), save=False)
+    """Store the PDF under the titre's own name, then record it (set once: the model refuses
+    a change). Called with the titre's row locked and its PDF not recorded: a file already
+    under that name that no titre records is what an interrupted attempt left (its
+    transaction rolled back), so it is replaced, and each titre ends with exactly one file. A storage failure leaves no
+    partial file and raises ``EcriturePdfImpossible`` with the reason in French."""
+    stockage = titre.pdf.storage
+    nom = titre.pdf.field.generate_filename(titre, titre.nom_fichier_pdf())
+    try:
+        if stockage.exists(nom) and not TitreDeRecettes.objects.filter(pdf=nom).exists():
+            stockage.delete(nom)
+        enregistre = stockage.save(nom, ContentFile(contenu))
+    except OSError as erreur:
+        with contextlib.suppress(OSError):
+            if stockage.exists(nom) and not TitreDeRecettes.objects.filter(pdf=nom).exists():
+                stockage.delete(nom)
+        raise EcriturePdfImpossible(message_stockage(erreur)) from erreur
+    titre.pdf.name = enregistre
     titre.pdf_sha256 = hashlib.sha256(contenu).hexdigest()
     titre.pdf_genere_le = timezone.now()
     titre.save(update_fields=["pdf", "pdf_sha256", "pdf_genere_le"])
@@ -214,7 +250,12 @@ def rendre_bordereau(bordereau_id: int) -> tuple[int, bool]:
             pdfs, erreurs = _rendre_lot(titres)
             for titre in titres:
                 if titre.pk in pdfs:
-                    enregistrer(titre, pdfs[titre.pk])
+                    try:
+                        enregistrer(titre, pdfs[titre.pk])
+                    except EcriturePdfImpossible as erreur:
+                        logger.error("PDF du titre %s : %s", titre.pk, erreur)
+                        erreurs[titre.pk] = str(erreur)
+                        del pdfs[titre.pk]
             for pk, message in erreurs.items():
                 TitreDeRecettes.objects.filter(pk=pk).update(pdf_erreur=message)
             changements = {"pdf_rendus": F("pdf_rendus") + len(pdfs)}

@@ -161,7 +161,7 @@ def test_A2_a_file_that_is_not_a_french_csv_or_an_xlsx_is_refused(commune):
             "Ligne 1 : colonne(s) manquante(s) : début, coût annuel",
         ),
         (SimpleUploadedFile("i.ods", b"PK\x03\x04"), "Format refusé (.ods)"),
-        (SimpleUploadedFile("i.xlsx", b"PK\x03\x04pas un classeur"), "XLSX est illisible"),
+        (SimpleUploadedFile("i.xlsx", b"PK\x03\x04pas un classeur"), "est endommagé"),
         (_csv(""), "Le fichier est vide"),
     ]
     for fichier, message in cas:

@@ -20,6 +20,7 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from groupements import urls as groupements_urls
 from missions import urls as missions_urls
@@ -56,6 +57,7 @@ CAS = {
     "tarification:campagne_apercu": ("get", None, FIN),
     "tarification:campagne_apercu_calculer": ("post", None, FIN),
     "tarification:campagne_emettre": ("post", None, FIN),
+    "tarification:campagne_reprendre": ("post", "demande", FIN),
     "tarification:campagne": ("get", "campagne", FIN),
     "tarification:bordereau_zip": ("get", "bordereau", FIN),
     "tarification:bordereau_csv": ("get", "bordereau", FIN),
@@ -150,7 +152,7 @@ def test_every_staff_url_pattern_has_an_access_case():
 def objets(monde_a, monde_b, agent_dsi, emetteur):
     """An object of every kind a staff url points to (commune B's, for the secretary of A)."""
     from groupements import actes as actes_groupements
-    from tarification.models import Campagne, Compteur
+    from tarification.models import Campagne, Compteur, DemandeEmission
 
     def repartition(sens):
         return actes_groupements.enregistrer_repartition(
@@ -182,6 +184,9 @@ def objets(monde_a, monde_b, agent_dsi, emetteur):
             annee=2025, exercice=2026, bordereau=monde_b.titre.bordereau
         ),
         "bordereau": monde_b.titre.bordereau,
+        "demande": DemandeEmission.objects.create(
+            annee=2025, exercice=2026, signature="0" * 64, demandee_le=timezone.now()
+        ),
         "titre": monde_b.titre,
         "adhesion": monde_b.adhesion,
         "groupement": monde_b.groupement,

@@ -4,7 +4,8 @@ For each series (exercice, budget), in number order: the numbers run from 1 with
 each titre's stored hash matches its content as stored now (lines included) and the previous
 titre's hash; the counter agrees with the last titre; each stored PDF still has the hash
 recorded when it was rendered. Exits 0 when everything is intact; otherwise names every
-titre whose stored data no longer matches, and exits with status 1.
+titre whose stored data no longer matches, and exits with status 1. Files of the titres'
+folders that nothing records (orphans) or that are empty are reported too.
 """
 
 import hashlib
@@ -91,12 +92,48 @@ def anomalies(*, avec_pdf: bool = True) -> list[str]:
             )
     if avec_pdf:
         problemes += anomalies_des_bordereaux()
+        problemes += fichiers_orphelins()
     for (exercice, budget), compteur in compteurs.items():
         if (exercice, budget) not in vues and compteur.dernier:
             problemes.append(
                 f"Exercice {exercice}, {budget} : le compteur indique {compteur.dernier} titre(s), "
                 "aucun n'est enregistré (supprimés hors de l'application ?)."
             )
+    return problemes
+
+
+# The folders of the storage that hold the titres' and bordereaux' files.
+DOSSIERS = ("titres", "pes", "recapitulatifs")
+
+
+def _fichiers(stockage, dossier: str):
+    """Every file under ``dossier`` of the storage (local folder or bucket), recursively."""
+    try:
+        sous_dossiers, fichiers = stockage.listdir(dossier)
+    except (OSError, NotImplementedError):
+        return
+    for nom in fichiers:
+        yield f"{dossier}/{nom}"
+    for sous in sous_dossiers:
+        yield from _fichiers(stockage, f"{dossier}/{sous}")
+
+
+def fichiers_orphelins() -> list[str]:
+    """Files of the titres' folders that no titre or bordereau records (an interrupted write,
+    a file copied by hand) and empty files: reported, never deleted by this check."""
+    stockage = TitreDeRecettes._meta.get_field("pdf").storage
+    references = set()
+    for pdf, piece in TitreDeRecettes.objects.values_list("pdf", "piece_jointe").iterator():
+        references.update((pdf, piece))
+    for pes, recap in Bordereau.objects.values_list("pes", "recapitulatif").iterator():
+        references.update((pes, recap))
+    problemes = []
+    for dossier in DOSSIERS:
+        for nom in sorted(_fichiers(stockage, dossier)):
+            if nom not in references:
+                problemes.append(f"Fichier orphelin (aucun titre ni bordereau ne le cite) : {nom}.")
+            elif stockage.size(nom) == 0:
+                problemes.append(f"Fichier vide : {nom}.")
     return problemes
 
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from membres.models import Adhesion, Commune, Population
 from missions.models import Intervention, Mission
+from outils.historique import autoriser_correction
 from tarification.campagne import actes as actes_campagne
 from tarification.campagne import apercu as module_apercu
 from tarification.campagne.apercu_json import membre_en_json
@@ -56,6 +57,13 @@ def saisir(agent_dsi):
         )
 
     return creer
+
+
+def corriger(queryset, **valeurs):
+    """A correction of rows that priced titres (P1 revised), as the correction act makes it:
+    the PostgreSQL triggers let it pass for this transaction only."""
+    with transaction.atomic(), autoriser_correction():
+        queryset.update(**valeurs)
 
 
 def campagne(jour, **kwargs):
@@ -152,7 +160,7 @@ def test_B4_a_late_half_day_is_billed_by_a_complement(emetteur, membre, saisir, 
 def test_P1_B4_a_population_corrected_after_issue_is_billed_with_its_reason(emetteur, membre):
     commune = membre(nom="Allaire")  # 2 355 inhabitants
     campagne(FEVRIER)
-    Population.objects.filter(commune=commune, annee=2025).update(valeur=2400)
+    corriger(Population.objects.filter(commune=commune, annee=2025), valeur=2400)
     socle = _membre(apercu(MARS), commune).elements[0]
     assert socle.ecart == D("67.50")  # 1,50 € × 45
     assert socle.raison() == "population corrigée : 2\u00a0355 → 2\u00a0400 hab."
@@ -162,7 +170,7 @@ def test_P1_B4_a_population_corrected_after_issue_is_billed_with_its_reason(emet
     assert (ligne.population, ligne.millesime, ligne.montant) == (2400, 2022, D("67.50"))
     assert "2\u00a0355 hab." in ligne.base_texte and "2\u00a0400 hab." in ligne.base_texte
     # Corrected back: a réduction of the complement, the latest line billing the item.
-    Population.objects.filter(commune=commune, annee=2025).update(valeur=2355)
+    corriger(Population.objects.filter(commune=commune, annee=2025), valeur=2355)
     reduction = campagne(MARS).bordereaux.get().titres.get()
     assert reduction.nature == Nature.REDUCTION and reduction.corrige == complement
     assert reduction.total == D("-67.50")
@@ -254,7 +262,7 @@ def test_B4_a_formula_changed_after_issue_reduces_one_item_and_completes_another
     (titre,) = campagne(FEVRIER).bordereau.titres.all()
     assert [ligne.code for ligne in titre.lignes.all()] == ["groupement"]
     # The adhesion was recorded with the wrong formula: it is the socle complet.
-    Adhesion.objects.filter(commune=commune).update(formule="socle_complet")
+    corriger(Adhesion.objects.filter(commune=commune), formule="socle_complet")
     membre_apercu = _membre(apercu(MARS), commune)
     motifs = {e.code: membre_apercu.motif_element(e) for e in membre_apercu.elements}
     assert (
@@ -271,7 +279,7 @@ def test_B4_a_formula_changed_after_issue_reduces_one_item_and_completes_another
 def test_B4_a_member_billed_whose_adhesion_no_longer_covers_the_year_is_reduced(emetteur, membre):
     commune = membre(nom="Allaire", date_effet=date(2025, 1, 1))
     campagne(FEVRIER)
-    Adhesion.objects.filter(commune=commune).update(date_effet=date(2026, 1, 1))
+    corriger(Adhesion.objects.filter(commune=commune), date_effet=date(2026, 1, 1))
     assert _membre(apercu(MARS), commune).a_emettre == D("-5532.50")
     campagne(MARS)
     assert net_facture() == {} and calcule() == {}
@@ -284,7 +292,7 @@ def test_B4_complements_and_reductions_of_one_run_go_in_bordereaux_of_their_own(
     for i in range(4):
         saisir(a, date(2025, 3, 3 + i))  # 8 half-days: 2 past the pool, billed to A
     campagne(FEVRIER, communes=[a, b])
-    Population.objects.filter(commune=b, annee=2025).update(valeur=2500)  # B: +217,50
+    corriger(Population.objects.filter(commune=b, annee=2025), valeur=2500)  # B: +217,50
     Intervention.objects.filter(mission__commune=a, date=date(2025, 3, 6)).delete()  # A: −400
     run = campagne(MARS)  # C billed for the first time; B completed; A reduced
     par_genre = {b.genre: list(b.titres.all()) for b in run.bordereaux.all()}
@@ -406,13 +414,15 @@ def _appliquer(changement, communes, saisir, jours):
                 entree.save()
     elif genre == "population":
         _, membre, valeur = changement
-        Population.objects.filter(commune=communes[membre], annee=2025).update(valeur=valeur)
+        corriger(Population.objects.filter(commune=communes[membre], annee=2025), valeur=valeur)
     elif genre == "formule":
         _, membre, formule = changement
-        Adhesion.objects.filter(commune=communes[membre]).update(formule=formule)
+        corriger(Adhesion.objects.filter(commune=communes[membre]), formule=formule)
     elif genre == "bareme":
         _, mode, jours_volume = changement
-        VersionBareme.objects.update(mode_niveau1=mode, pool_jours=jours_volume)
+        # A version that priced titres never changes (a new version instead): only before.
+        if not TitreDeRecettes.objects.filter(statut=TitreDeRecettes.Statut.EMIS).exists():
+            VersionBareme.objects.update(mode_niveau1=mode, pool_jours=jours_volume)
     else:
         jour = next(jours, None)
         if jour is not None:
@@ -429,7 +439,7 @@ def test_B4_B5_the_complements_pdf_and_the_preview_page_say_billed_computed_diff
 
     commune = membre(nom="Allaire")
     campagne(FEVRIER)
-    Population.objects.filter(commune=commune, annee=2025).update(valeur=2400)
+    corriger(Population.objects.filter(commune=commune, annee=2025), valeur=2400)
     exercice = exercices.exercice_par_defaut(2025, exercices.aujourdhui())
     enregistrer_apercu(annee=2025, exercice=exercice, par=responsable_financier)
     client.force_login(responsable_financier)

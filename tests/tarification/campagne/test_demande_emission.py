@@ -134,3 +134,40 @@ def test_B1_demandes_dans_l_administration(admin_client, emetteur, membre, respo
     )
     page = admin_client.get(reverse("admin:tarification_demandeemission_changelist"))
     assert page.status_code == 200 and "terminée" in page.content.decode()
+
+
+def test_B1_une_emission_dont_la_tache_est_perdue_se_reprend_depuis_la_page(
+    client, settings, emetteur, membre, responsable_financier
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    apercu = _apercu(membre, responsable_financier)
+    demande = actes_campagne.demander_emission(
+        **CAMPAGNE, par=responsable_financier, signature=apercu.signature
+    )
+    DemandeEmission.objects.filter(pk=demande.pk).update(
+        demandee_le=timezone.now() - timedelta(minutes=5)
+    )
+    client.force_login(responsable_financier)
+    page = client.get(URL_APERCU).content.decode()
+    assert "Émission en cours" in page and "Reprendre l&#x27;émission" not in page  # waiting
+    url = reverse("tarification:campagne_reprendre", args=[demande.pk])
+    page = client.post(url, follow=True).content.decode()
+    assert "n&#x27;est pas interrompue" in page
+    assert DBTaskResult.objects.count() == 1
+
+    # Its worker was killed and the retries are spent: the task failed, the request pends.
+    DBTaskResult.objects.update(status="FAILED", traceback="Tâche interrompue : …")
+    page = client.get(URL_APERCU).content.decode()
+    assert "Émission interrompue" in page and 'http-equiv="refresh"' not in page
+    assert url in page
+    page = client.post(url, follow=True).content.decode()
+    assert "Émission reprise" in page
+    relancee = DBTaskResult.objects.get(status="READY")
+    assert relancee.args_kwargs == {"args": [demande.pk], "kwargs": {}}
+    assert "Émission en cours" in client.get(URL_APERCU).content.decode()
+
+    actes_campagne.executer(demande.pk)  # the worker runs it
+    assert "Campagne émise" in client.get(URL_APERCU).content.decode()
+    assert TitreDeRecettes.objects.count() == 1

@@ -24,10 +24,11 @@ from tarification.models.emetteur import MENTION_TVA_CONTRIBUTION, MENTION_TVA_R
 from tarification.titres import actes as actes_titres
 from tarification.titres import corrections, mentions
 from tarification.titres.actes import FraisDeSortie
+from tests.conftest import pdf_minimal
 
 D = Decimal
 LE = date(2026, 2, 10)
-PDF_FACTURE = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_FACTURE = pdf_minimal("Facture")
 
 pytestmark = pytest.mark.django_db
 

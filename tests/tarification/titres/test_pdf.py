@@ -17,10 +17,11 @@ from tarification.models import Bordereau, TitreDeRecettes
 from tarification.titres import actes as actes_titres
 from tarification.titres import corrections, emission
 from tarification.titres.emission import LigneAFacturer
+from tests.conftest import pdf_minimal
 
 D = Decimal
 LE = date(2026, 2, 10)
-PDF_FACTURE = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_FACTURE = pdf_minimal("Facture")
 
 pytestmark = pytest.mark.django_db
 

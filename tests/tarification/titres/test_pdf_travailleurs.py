@@ -15,10 +15,11 @@ from membres.models import Contact
 from tarification.models import Bordereau, TitreDeRecettes
 from tarification.titres import emission, pdf
 from tarification.titres.emission import LigneAFacturer, TitreAEmettre
+from tests.conftest import pdf_minimal
 
 D = Decimal
 LE = date(2026, 2, 10)
-PDF_FACTURE = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_FACTURE = pdf_minimal("Facture")
 
 
 def _bordereau(membre, nombre: int, *, pieces_jointes=()) -> Bordereau:

@@ -16,12 +16,14 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
 from lxml import etree
 
 from membres.actes import changer_formule, resilier
 from membres.models import Adhesion, Contact, Etablissement
 from missions.models import Intervention, Mission
+from outils.historique import autoriser_correction
 from outils.pes.regles import valider
 from tarification.campagne import actes as actes_campagne
 from tarification.campagne.apercu import BLOQUE, apercu
@@ -29,10 +31,11 @@ from tarification.models import Bordereau, Emetteur, TitreDeRecettes
 from tarification.titres import actes as actes_titres
 from tarification.titres import corrections, emission, pes
 from tarification.titres.emission import LigneAFacturer
+from tests.conftest import pdf_minimal
 
 D = Decimal
 LE = date(2026, 2, 10)
-PDF_FACTURE = b"%PDF-1.4\n% facture fournisseur\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_FACTURE = pdf_minimal("Facture fournisseur")
 NS = {"n": "http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller"}
 
 if not (Path(settings.PES_SCHEMAS_DIR) / "PES_V2/Rev0/PES_Aller.xsd").is_file():
@@ -237,7 +240,8 @@ def test_B9_a_campaign_rerun_exports_its_complements_and_its_reductions(
     redon = premiere.bordereau.titres.exclude(commune=allaire).get().commune
     # Late changes: Allaire's 2025 population corrected downwards, diagnostic half-days of
     # 2025 recorded for Redon (a groupement member: billed as a diagnostic complement).
-    allaire.populations.filter(annee=2025).update(valeur=450)
+    with transaction.atomic(), autoriser_correction():  # a correction act (P1 revised)
+        allaire.populations.filter(annee=2025).update(valeur=450)
     mission = Mission.objects.create(
         commune=redon,
         objet="Diagnostic",

@@ -16,10 +16,11 @@ from tarification.models import Campagne, LigneTitre, TitreDeRecettes
 from tarification.titres import actes as actes_titres
 from tarification.titres import corrections, emission, mentions
 from tarification.titres.emission import LigneAFacturer
+from tests.conftest import pdf_minimal
 
 D = Decimal
 FEVRIER_2026 = date(2026, 2, 10)
-PDF_MINIMAL = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_MINIMAL = pdf_minimal()
 
 pytestmark = pytest.mark.django_db
 

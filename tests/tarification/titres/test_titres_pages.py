@@ -13,8 +13,9 @@ from django.utils import timezone
 from tarification.campagne import actes as actes_campagne
 from tarification.models import Bordereau, TitreDeRecettes
 from tarification.titres import emission
+from tests.conftest import pdf_minimal
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_minimal()
 
 pytestmark = pytest.mark.django_db
 
