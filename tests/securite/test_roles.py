@@ -133,6 +133,7 @@ MODULES = {
     "securite": securite_urls,
 }
 PUBLIQUES = {"tarification:simulateur"}
+DERNIERE_MIGRATION_DES_ROLES = "0003_roles_recouvrement"
 
 
 def test_every_staff_url_pattern_has_an_access_case():
@@ -352,9 +353,12 @@ def test_the_roles_of_the_data_migration_are_those_of_securite_roles(db):
     from django.db import connection
     from django.db.migrations.loader import MigrationLoader
 
-    migration = importlib.import_module("securite.migrations.0002_roles")
+    # The latest migration that sets the roles.
+    migration = importlib.import_module(f"securite.migrations.{DERNIERE_MIGRATION_DES_ROLES}")
     # The models as the migration sees them (never the live registry, which it alters).
-    etat = MigrationLoader(connection).project_state(("securite", "0002_roles"), at_end=True)
+    etat = MigrationLoader(connection).project_state(
+        ("securite", DERNIERE_MIGRATION_DES_ROLES), at_end=True
+    )
     Group.objects.filter(name__in=[r.groupe for r in roles.ROLES]).delete()
     migration.creer_roles(etat.apps, None)
     par_migration = {
@@ -369,6 +373,8 @@ def test_the_roles_of_the_data_migration_are_those_of_securite_roles(db):
     assert par_migration == par_module
     assert set(par_module) == {"DSI", "DSI administrateur", "Finances"}
     assert ("tarification", "emettre_titres") in par_module["Finances"]
+    assert ("tarification", "suivre_recouvrement") in par_module["Finances"]
+    assert ("tarification", "suivre_recouvrement") not in par_module["DSI"]
     assert ("securite", "reinitialiser_second_facteur") in par_module["DSI administrateur"]
 
 
