@@ -74,6 +74,14 @@ CAS = {
     "tarification:audits": ("get", None, FIN),
     "tarification:audit_emettre": ("post", "adhesion", FIN),
     "tarification:refacturation": ("get", None, FIN),
+    # Recouvrement (B11): the finance officer's.
+    "tarification:restes": ("get", None, FIN),
+    "tarification:recouvrement_importer": ("get", None, FIN),
+    "tarification:rappels": ("get", None, FIN),
+    "tarification:rattachement": ("get", None, FIN),
+    "tarification:paiement_saisir": ("get", "titre", FIN),
+    "tarification:etat_saisir": ("get", "titre", FIN),
+    "tarification:rappel_pdf": ("get", "titre", FIN),
     # Groupements (G1–G8): DSI staff manage, the finance officer reads and issues.
     "groupements:liste": ("get", None, DSI_FIN),
     "groupements:tableau_de_bord": ("get", "groupement", DSI_FIN),
