@@ -8,33 +8,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from tarification.models import Compteur, EvenementTitre, Paiement, Source
+from tarification.models import EvenementTitre, Paiement, Source
 from tarification.recouvrement import actes, calcul, imports, restes
 from tarification.titres import corrections
-from tests.conftest import emettre_titre
 
 Etat = calcul.Etat
-
-
-@pytest.fixture
-def titres(membre, responsable_financier, emetteur):
-    """Three issued titres of exercice 2026 (issued 15/01/2026): 1 000,00, 2 500,00, 800,00."""
-    a = membre(nom="Allaire", code_insee="56001")
-    b = membre(nom="Béganne", code_insee="56011", siret="21560011500019")
-    # The titres are made by hand: their series go on from them.
-    for serie, dernier in ((Compteur.Serie.TITRE, 3), (Compteur.Serie.BORDEREAU, 1)):
-        Compteur.objects.create(
-            exercice=2026,
-            budget="Budget principal",
-            serie=serie,
-            dernier=dernier,
-            derniere_date=date(2026, 1, 15),
-        )
-    return [
-        emettre_titre(a, numero=1, total=D("1000.00")),
-        emettre_titre(b, numero=2, total=D("2500.00")),
-        emettre_titre(a, numero=3, total=D("800.00")),
-    ]
 
 
 def _csv(*lignes, entete="exercice;titre;date;montant;reference", bom=True) -> bytes:
