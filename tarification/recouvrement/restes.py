@@ -187,3 +187,40 @@ def en_json(lignes: list[Reste], *, exercice: int | None) -> dict:
             for ligne in lignes
         ],
     }
+
+
+@dataclass(frozen=True)
+class SituationMembre:
+    """What a member owes on its titres: past due (since its oldest due date) and not due
+    yet (by its next due date); "à jour" when nothing is past due."""
+
+    echu: Decimal
+    depuis: date | None
+    a_echoir: Decimal
+    prochaine: date | None
+
+    @property
+    def a_jour(self) -> bool:
+        return self.echu == 0
+
+
+def situation_du_membre(titres: QuerySet, *, jour: date | None = None) -> SituationMembre:
+    """B11 — the member's "payé / à payer" over ``titres`` (its issued titres). One query."""
+    jour = jour or timezone.localdate()
+    echu, a_echoir = ZERO, ZERO
+    depuis = prochaine = None
+    for ligne in restes(titres=titres, jour=jour):
+        if not ligne.situation.reste or ligne.etat not in calcul.A_RECOUVRER:
+            continue
+        if ligne.echeance < jour:
+            echu += ligne.situation.reste
+            depuis = min(depuis or ligne.echeance, ligne.echeance)
+        else:
+            a_echoir += ligne.situation.reste
+            prochaine = min(prochaine or ligne.echeance, ligne.echeance)
+    return SituationMembre(echu=echu, depuis=depuis, a_echoir=a_echoir, prochaine=prochaine)
+
+
+def situations_par_titre(titres: QuerySet) -> dict[int, Reste]:
+    """Each followed titre of ``titres`` by id, with its figures and state. One query."""
+    return {ligne.titre.pk: ligne for ligne in restes(titres=titres)}
