@@ -131,9 +131,13 @@ class _Titres:
                 exercices.add(int(ligne["exercice"]))
         self.par_numero: dict[tuple[int, str, int], TitreDeRecettes] = {}
         self.par_officiel: dict[tuple[int, str, str], TitreDeRecettes] = {}
-        for titre in restes.titres_suivis(
-            TitreDeRecettes.objects.filter(exercice__in=exercices)
-        ).select_for_update(of=("self",)):
+        # Only the columns the checks read: a titre's row is wide (its issuer's snapshot).
+        champs = ("exercice", "budget", "numero", "numero_officiel", "date_emission", "total")
+        for titre in (
+            restes.titres_suivis(TitreDeRecettes.objects.filter(exercice__in=exercices))
+            .only(*champs, "statut", "nature")
+            .select_for_update(of=("self",))
+        ):
             self.par_numero[(titre.exercice, titre.budget, titre.numero)] = titre
             if titre.numero_officiel:
                 self.par_officiel[(titre.exercice, titre.budget, titre.numero_officiel)] = titre
