@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from tests.e2e import test_portail
 from tests.e2e.conftest import verifier_accessibilite
-from tests.e2e.test_portail import MOT_DE_PASSE, monde  # noqa: F401 (fixture)
+from tests.e2e.test_portail import MOT_DE_PASSE
 
+monde = test_portail.monde  # the portal tests' world (a fixture)
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("django_db_serialized_rollback")]
 
 
@@ -25,7 +27,7 @@ def test_B11_finance_records_a_payment_the_secretary_sees_what_remains(
     navigateur,
     live_server,
     monde,
-    responsable_financier,  # noqa: F811
+    responsable_financier,
 ):
     responsable_financier.set_password(MOT_DE_PASSE)
     responsable_financier.save()

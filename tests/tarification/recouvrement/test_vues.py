@@ -129,3 +129,15 @@ def test_B11_dsi_sees_the_state_but_cannot_record(client, titres, agent_dsi):
     page = _texte(client.get(reverse("tarification:titre", kwargs={"pk": titres[0].pk})))
     assert "partiellement payé" in page
     assert reverse("tarification:paiement_saisir", kwargs={"pk": titres[0].pk}) not in page
+
+
+def test_B11_admin_reads_payments_and_states_never_edits(
+    finances, titres, django_assert_max_num_queries
+):
+    _payer(titres)
+    for modele in ("paiement", "evenementtitre", "rappel", "acquittement"):
+        with django_assert_max_num_queries(15):
+            assert (
+                finances.get(reverse(f"admin:tarification_{modele}_changelist")).status_code == 200
+            )
+        assert finances.get(reverse(f"admin:tarification_{modele}_add")).status_code == 403
