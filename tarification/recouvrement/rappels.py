@@ -40,7 +40,7 @@ def rappels_dus(jour: date) -> list[tuple[restes.Reste, int]]:
     queries whatever the number of titres."""
     lignes = [
         ligne
-        for ligne in restes.restes(jour=jour)
+        for ligne in restes.restes(jour=jour, complets=True)
         if ligne.situation.reste > 0 and ligne.etat in calcul.A_RECOUVRER
     ]
     deja: dict[int, int] = {}

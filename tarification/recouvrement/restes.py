@@ -89,6 +89,13 @@ def situation_du_titre(titre: TitreDeRecettes) -> calcul.Situation | None:
     return situation(suivi) if suivi is not None else None
 
 
+COLONNES = (
+    "exercice", "budget", "numero", "numero_officiel", "date_emission", "total", "statut",
+    "nature", "objet", "debiteur_nom", "commune__code_insee", "commune__nom", "commune__siret",
+    "etablissement__nom", "etablissement__siret",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Reste:
     titre: TitreDeRecettes
@@ -128,9 +135,13 @@ def restes(
     age: str | None = None,
     jour: date | None = None,
     titres: QuerySet | None = None,
+    complets: bool = False,
 ) -> list[Reste]:
     """B11 — every followed titre (of ``exercice`` when given), soldé ones included, with its
-    figures; filtered by state, debtor (commune id) and age of what remains. One query."""
+    figures; filtered by state, debtor (commune id) and age of what remains. One query.
+
+    The titres carry the columns the lists, exports and JSON show (a titre's row is wide: its
+    issuer's snapshot); ``complets``: every column (a letter is rendered from them)."""
     jour = jour or timezone.localdate()
     qs = titres_suivis(titres)
     if exercice is not None:
@@ -138,6 +149,8 @@ def restes(
     if commune is not None:
         qs = qs.filter(commune_id=commune)
     qs = qs.select_related("commune", "etablissement").order_by("exercice", "budget", "numero")
+    if not complets:
+        qs = qs.only(*COLONNES)
     resultat = []
     for titre in qs:
         sit = situation(titre)
