@@ -8,6 +8,8 @@ the titres and to the calculator to the cent:
   N at their price "as billed" (``prix_audits_retenus``, the same figure the T5 deduction
   uses: the issued audit titre net of its corrections, or the grid price at delivery while no
   titre is issued);
+- **collected** and **outstanding** amounts (B11): the same titres as followed by recouvrement
+  (``tarification.recouvrement.restes``: issued − corrections − payments − non-valeur);
 - **issued** amounts: the issued titres whose billed year is N (``annee``; for a titre without
   one, such as an appel de fonds, its exercice), réductions and annulations netted (B4). A
   correction is counted with the nature of the titre it corrects;
@@ -56,6 +58,7 @@ from pilotage.cible import Cible, Couverture, Palier, cible_etp, prochain_palier
 from pilotage.simulation import simuler_socle
 from tarification.contribution import Contribution, contributions, prix_audits_retenus
 from tarification.models import Campagne, LigneTitre, Litige, TitreDeRecettes
+from tarification.recouvrement import restes as recouvrement_restes
 
 Nature = TitreDeRecettes.Nature
 ZERO = Decimal("0.00")
@@ -305,6 +308,8 @@ class BilanAnnuel:
     contributions: dict[int, Contribution]
     inventaires: list[InventaireMembre] = field(default_factory=list)
     litiges: list[Litige] = field(default_factory=list)
+    # B11: the year's titres as collected: paid and still outstanding (every nature).
+    recouvrement: recouvrement_restes.Totaux | None = None
 
     # --- Members (R1, R2) ------------------------------------------------------------------
     @property
@@ -694,4 +699,9 @@ def bilan_annuel(annee: int) -> BilanAnnuel:
         contributions=contribs,
         inventaires=_inventaires(annee),
         litiges=_litiges(annee),
+        recouvrement=recouvrement_restes.totaux(
+            recouvrement_restes.restes(
+                titres=TitreDeRecettes.objects.filter(annee_des_titres(annee))
+            )
+        ),
     )

@@ -50,6 +50,8 @@ def _synthese(feuille, bilan: BilanAnnuel) -> None:
             "Autres titres émis (refacturations, appels de fonds, frais de sortie)",
             bilan.total_autres_emis,
         ],
+        ["Encaissé par le comptable public (titres de l'année)", _recouvrement(bilan, "paye")],
+        ["Restant à recouvrer (titres de l'année)", _recouvrement(bilan, "reste")],
         ["Cible de personnel (ETP)", cible.etp],
         ["Cible de personnel (€)", cible.montant],
         ["Écart des contributions estimées à la cible", estime.ecart],
@@ -312,3 +314,7 @@ def classeur_bilan(bilan: BilanAnnuel) -> bytes:
     sortie = io.BytesIO()
     classeur.save(sortie)
     return sortie.getvalue()
+
+
+def _recouvrement(bilan, champ):
+    return getattr(bilan.recouvrement, champ) if bilan.recouvrement else None

@@ -35,6 +35,7 @@ from portail.models import DemandeModification, FicheProjet
 from securite.roles import DSI, FINANCES, a_le_role
 from tarification.contribution import contributions, etat_du_volume, prix_audits_retenus
 from tarification.models import TitreDeRecettes
+from tarification.recouvrement import restes as recouvrement
 
 # --- Access -------------------------------------------------------------------------------
 
@@ -134,6 +135,8 @@ def accueil(request, commune):
         fin_si_resiliation=Adhesion.fin_apres_preavis(aujourdhui) if sans_preavis else None,
         preavis=preavis,
         contacts=contacts,
+        # B11: "à jour", or what is due and since when.
+        paiements=recouvrement.situation_du_membre(_titres_emis(commune), jour=aujourdhui),
     )
 
 
@@ -211,6 +214,10 @@ def titres(request, commune):
         .prefetch_related("lignes")
         .order_by("-date_emission", "-exercice", "-numero")
     )
+    # B11: each titre's state and what remains (one query for all).
+    suivis = recouvrement.situations_par_titre(_titres_emis(commune))
+    for titre in liste:
+        titre.recouvrement = suivis.get(titre.pk)
     return _page(request, "portail/titres.html", "titres", titres=liste)
 
 

@@ -90,6 +90,8 @@ FINANCES = DefinitionRole(
         "securite.role_finances",
         "tarification.view_*",
         "tarification.emettre_titres",
+        # B11: payments, the comptable's acknowledgements, reminders, the year-end accrual.
+        "tarification.suivre_recouvrement",
         "membres.view_*",
         "missions.view_*",
         "groupements.view_*",

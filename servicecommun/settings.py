@@ -153,6 +153,23 @@ PES_SCHEMAS_DIR = env.path(
 # without a valid SIRET then blocks its titre (B2), and titres to public debtors go to Chorus
 # Pro (Edition 02).
 PES_EXPORT = env.bool("PES_EXPORT", default=False)
+# The acquittement schema (PES_Acquit) is only in the older package: folder holding
+# PES_V2/Rev0/PES_V2_Acquit_Autonome_V2.xsd.
+PES_ACQUIT_SCHEMAS_DIR = env.path(
+    "PES_ACQUIT_SCHEMAS_DIR", default=BASE_DIR.parent / "shared" / "schemas" / "pes-v2"
+)
+
+# --- B11: recouvrement. A titre is due this many days after its issue; an unpaid titre gets a
+# friendly reminder this many days past its due date, then again after each further delay, at
+# most RECOUVREMENT_RAPPELS_MAX times.
+RECOUVREMENT_DELAI_PAIEMENT = env.int("RECOUVREMENT_DELAI_PAIEMENT", default=30)
+RECOUVREMENT_DELAI_RAPPEL = env.int("RECOUVREMENT_DELAI_RAPPEL", default=30)
+RECOUVREMENT_RAPPELS_MAX = env.int("RECOUVREMENT_RAPPELS_MAX", default=3)
+for _reglage in ("RECOUVREMENT_DELAI_PAIEMENT", "RECOUVREMENT_DELAI_RAPPEL"):
+    if globals()[_reglage] < 1:
+        raise ImproperlyConfigured(f"{_reglage} doit être un nombre de jours positif.")
+if RECOUVREMENT_RAPPELS_MAX < 0:
+    raise ImproperlyConfigured("RECOUVREMENT_RAPPELS_MAX ne peut être négatif.")
 
 # --- B10: the bordereau récapitulatif may be signed electronically (PAdES B-B) with a
 # certificate: a PKCS#12 file and its password; optionally the PEM certificate of the

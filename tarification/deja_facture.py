@@ -147,18 +147,28 @@ def elements_factures(*, annee: int, communes) -> dict[tuple[int, str], object]:
     return resultat
 
 
+def corrections_du_titre():
+    """B4 — the sum of the issued réductions and annulations of a titre (negative)."""
+    return _somme(TitreDeRecettes.objects.emis(), "corrige", "total")
+
+
+def mandats_du_titre():
+    """B4 — what the mandat requests in force cancel of a titre (positive)."""
+    return _somme(DemandeMandat.objects.en_vigueur(), "titre", "montant")
+
+
+def avec_corrections(titres: QuerySet) -> QuerySet:
+    """``titres`` each with ``corrige_de`` (its réductions and annulations, ≤ 0) and
+    ``mandats`` (≥ 0): what a titre still bills is ``total + corrige_de − mandats`` (B4, and
+    what recouvrement starts from, B11)."""
+    return titres.annotate(corrige_de=corrections_du_titre(), mandats=mandats_du_titre())
+
+
 def titres_audit_emis(**filtres) -> QuerySet:
     """T5 — the issued audit titres matching ``filtres``, each with ``corrige_de``: the sum of
     its réductions and annulations, and ``mandats``: what mandat requests in force cancel of it
     (the ONE definition of "the audit as billed": total + corrige_de − mandats)."""
-    return (
-        TitreDeRecettes.objects.emis()
-        .filter(nature=Nature.AUDIT, **filtres)
-        .annotate(
-            corrige_de=_somme(TitreDeRecettes.objects.all(), "corrige", "total"),
-            mandats=_somme(DemandeMandat.objects.en_vigueur(), "titre", "montant"),
-        )
-    )
+    return avec_corrections(TitreDeRecettes.objects.emis().filter(nature=Nature.AUDIT, **filtres))
 
 
 def audits_emis_nets(adhesion_ids: Iterable[int]) -> dict[int, Decimal]:

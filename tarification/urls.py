@@ -2,6 +2,7 @@ from django.urls import path
 
 from tarification import views
 from tarification.campagne import views as vues_campagne
+from tarification.recouvrement import views as vues_recouvrement
 from tarification.titres import views as vues_titres
 
 app_name = "tarification"
@@ -43,6 +44,14 @@ urlpatterns = [
     path("titres/<int:pk>/annuler/", vues_titres.titre_annuler, name="titre_annuler"),
     path("titres/<int:pk>/reduire/", vues_titres.titre_reduire, name="titre_reduire"),
     path("titres/<int:pk>/references/", vues_titres.titre_references, name="titre_references"),
+    # Recouvrement (B11).
+    path("titres/restes/", vues_recouvrement.restes_a_recouvrer, name="restes"),
+    path("titres/recouvrement/importer/", vues_recouvrement.importer, name="recouvrement_importer"),
+    path("titres/rappels/", vues_recouvrement.rappels_liste, name="rappels"),
+    path("titres/rattachement/", vues_recouvrement.produits_a_rattacher, name="rattachement"),
+    path("titres/<int:pk>/paiement/", vues_recouvrement.paiement_saisir, name="paiement_saisir"),
+    path("titres/<int:pk>/etat/", vues_recouvrement.etat_saisir, name="etat_saisir"),
+    path("titres/<int:pk>/rappel.pdf", vues_recouvrement.rappel_pdf, name="rappel_pdf"),
     path("audits/", vues_titres.audits, name="audits"),
     path("audits/<int:pk>/emettre/", vues_titres.audit_emettre, name="audit_emettre"),
     path("refacturations/nouvelle/", vues_titres.refacturation, name="refacturation"),

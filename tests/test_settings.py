@@ -103,3 +103,9 @@ def test_files_on_an_s3_compatible_store_when_a_bucket_is_set():
         "from django.conf import settings as s; print(s.STORAGES['default']['BACKEND'])",
     )
     assert sans.stdout.strip() == "django.core.files.storage.FileSystemStorage", sans.stderr
+
+
+def test_B11_recouvrement_delays_refuse_nonsense():
+    resultat = lancer({"DEBUG": "on", "RECOUVREMENT_DELAI_RAPPEL": "0"}, "check")
+    assert resultat.returncode != 0
+    assert "RECOUVREMENT_DELAI_RAPPEL doit être un nombre de jours positif" in resultat.stderr

@@ -140,7 +140,7 @@ def supprimer(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("membres", "0005_pes_v2"),
-        ("tarification", "0015_bordereaux_genre_et_campagne"),
+        ("tarification", "0016_recouvrement"),
     ]
 
     operations = [migrations.RunPython(creer, supprimer, elidable=False)]

@@ -15,12 +15,16 @@ from django.utils.html import format_html
 
 from outils.admin_filtres import filtre_annees
 from tarification.models import (
+    Acquittement,
     Bordereau,
     Campagne,
     Compteur,
     DemandeEmission,
     DemandeMandat,
+    EvenementTitre,
     LigneTitre,
+    Paiement,
+    Rappel,
     TitreDeRecettes,
 )
 
@@ -222,3 +226,36 @@ class DemandeMandatAdmin(admin.ModelAdmin):
         actions = super().get_actions(request, action_location=action_location)
         actions.pop("delete_selected", None)
         return actions
+
+
+# --- B11: recouvrement, recorded by its acts and imports only (read in the admin) -----------
+
+
+@admin.register(Paiement)
+class PaiementAdmin(LectureSeuleMixin, admin.ModelAdmin):
+    list_display = ["titre", "date", "montant", "trop_percu", "reference", "source", "auteur"]
+    list_filter = ["source", "titre__exercice"]
+    list_select_related = ["titre", "auteur"]
+    search_fields = ["reference", "titre__debiteur_nom", "=titre__numero"]
+    date_hierarchy = "date"
+
+
+@admin.register(EvenementTitre)
+class EvenementTitreAdmin(LectureSeuleMixin, admin.ModelAdmin):
+    list_display = ["titre", "nature", "date", "motif", "deliberation", "source", "auteur"]
+    list_filter = ["nature", "source", "titre__exercice"]
+    list_select_related = ["titre", "auteur"]
+    search_fields = ["titre__debiteur_nom", "=titre__numero", "motif"]
+
+
+@admin.register(Rappel)
+class RappelAdmin(LectureSeuleMixin, admin.ModelAdmin):
+    list_display = ["titre", "rang", "date", "reste", "destinataire", "envoye"]
+    list_select_related = ["titre"]
+    search_fields = ["titre__debiteur_nom", "=titre__numero"]
+
+
+@admin.register(Acquittement)
+class AcquittementAdmin(LectureSeuleMixin, admin.ModelAdmin):
+    list_display = ["nom_fichier", "bordereau", "accepte", "date", "source", "auteur"]
+    list_select_related = ["bordereau", "auteur"]

@@ -38,6 +38,7 @@ from securite.views import destination_sure
 from tarification.deja_facture import restes_par_ligne
 from tarification.filters import TitreFilter
 from tarification.models import Bordereau, TitreDeRecettes
+from tarification.recouvrement import restes as recouvrement_restes
 from tarification.tables import TitreTable
 from tarification.titres import actes, corrections, exports, pes, recapitulatif
 from tarification.titres import numeros_officiels as numeros_officiels_import
@@ -54,6 +55,7 @@ from tarification.titres.pdf import planifier_rendu, relancer
 VOIR_CAMPAGNES = "tarification.view_campagne"
 VOIR_TITRES = "tarification.view_titrederecettes"
 EMETTRE = "tarification.emettre_titres"
+SUIVRE = "tarification.suivre_recouvrement"
 # Rows per page of the long lists (titres, preview): django-tables2 renders a row of nine
 # columns in about 1 ms, so 50 rows keep these pages under 200 ms (bench_echelle).
 LIGNES_PAR_PAGE = 50
@@ -299,6 +301,7 @@ def titre(request, pk):
     restes = restes_par_ligne(titre) if not titre.est_correction else []
     reste_du = sum((reste for _, reste in restes), Decimal("0.00")) if restes else None
     litiges = titre.litiges.prefetch_related("etapes").order_by("-ouvert_le", "pk")
+    recouvrement = None if titre.est_correction else recouvrement_restes.situation_du_titre(titre)
     return render(
         request,
         "tarification/titre.html",
@@ -312,6 +315,13 @@ def titre(request, pk):
             "restes": restes,
             "reste_du": reste_du,
             "peut_emettre": a_le_role(request.user, FINANCES) and request.user.has_perm(EMETTRE),
+            # B11: its state, payments, acknowledgements and reminders.
+            "recouvrement": recouvrement,
+            "echeance": recouvrement_restes.echeance(titre),
+            "evenements": titre.evenements_recouvrement.select_related("auteur"),
+            "paiements": titre.paiements.select_related("auteur"),
+            "rappels": titre.rappels.all(),
+            "peut_suivre": a_le_role(request.user, FINANCES) and request.user.has_perm(SUIVRE),
         },
     )
 

@@ -76,6 +76,14 @@ CAS = {
     "tarification:audits": ("get", None, FIN),
     "tarification:audit_emettre": ("post", "adhesion", FIN),
     "tarification:refacturation": ("get", None, FIN),
+    # Recouvrement (B11): the finance officer's.
+    "tarification:restes": ("get", None, FIN),
+    "tarification:recouvrement_importer": ("get", None, FIN),
+    "tarification:rappels": ("get", None, FIN),
+    "tarification:rattachement": ("get", None, FIN),
+    "tarification:paiement_saisir": ("get", "titre", FIN),
+    "tarification:etat_saisir": ("get", "titre", FIN),
+    "tarification:rappel_pdf": ("get", "titre", FIN),
     # Groupements (G1–G8): DSI staff manage, the finance officer reads and issues.
     "groupements:liste": ("get", None, DSI_FIN),
     "groupements:tableau_de_bord": ("get", "groupement", DSI_FIN),
@@ -135,6 +143,7 @@ MODULES = {
     "securite": securite_urls,
 }
 PUBLIQUES = {"tarification:simulateur"}
+DERNIERE_MIGRATION_DES_ROLES = "0003_roles_recouvrement"
 
 
 def test_every_staff_url_pattern_has_an_access_case():
@@ -357,9 +366,12 @@ def test_the_roles_of_the_data_migration_are_those_of_securite_roles(db):
     from django.db import connection
     from django.db.migrations.loader import MigrationLoader
 
-    migration = importlib.import_module("securite.migrations.0002_roles")
+    # The latest migration that sets the roles.
+    migration = importlib.import_module(f"securite.migrations.{DERNIERE_MIGRATION_DES_ROLES}")
     # The models as the migration sees them (never the live registry, which it alters).
-    etat = MigrationLoader(connection).project_state(("securite", "0002_roles"), at_end=True)
+    etat = MigrationLoader(connection).project_state(
+        ("securite", DERNIERE_MIGRATION_DES_ROLES), at_end=True
+    )
     Group.objects.filter(name__in=[r.groupe for r in roles.ROLES]).delete()
     migration.creer_roles(etat.apps, None)
     par_migration = {
@@ -374,6 +386,8 @@ def test_the_roles_of_the_data_migration_are_those_of_securite_roles(db):
     assert par_migration == par_module
     assert set(par_module) == {"DSI", "DSI administrateur", "Finances"}
     assert ("tarification", "emettre_titres") in par_module["Finances"]
+    assert ("tarification", "suivre_recouvrement") in par_module["Finances"]
+    assert ("tarification", "suivre_recouvrement") not in par_module["DSI"]
     assert ("securite", "reinitialiser_second_facteur") in par_module["DSI administrateur"]
 
 

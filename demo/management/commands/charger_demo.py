@@ -1,10 +1,19 @@
 from django.core.management.base import BaseCommand
 
-from demo import bareme, groupements, membres, missions, patrimoine, portail, titres
+from demo import (
+    bareme,
+    groupements,
+    membres,
+    missions,
+    patrimoine,
+    portail,
+    recouvrement,
+    titres,
+)
 
 # Order matters: the past titres need the adhésions, the missions, the groupements and the
 # grid versions they were priced with; the audits' records need their titres.
-ETAPES = [membres, missions, groupements, bareme, titres, patrimoine, portail]
+ETAPES = [membres, missions, groupements, bareme, titres, patrimoine, portail, recouvrement]
 
 
 class Command(BaseCommand):
