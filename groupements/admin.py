@@ -27,6 +27,7 @@ from groupements.models import (
     Repartition,
 )
 from groupements.regles import Etape
+from outils.admin_filtres import RechercheSansAccentsMixin
 from outils.templatetags.format_fr import euros
 
 
@@ -175,7 +176,7 @@ class SansSuppressionGroupeeMixin:
 
 
 @admin.register(Groupement)
-class GroupementAdmin(SimpleHistoryAdmin):
+class GroupementAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = [
         "objet",
         "categorie",
@@ -297,7 +298,9 @@ class BesoinInline(admin.TabularInline):
 
 
 @admin.register(AdhesionGroupement)
-class AdhesionGroupementAdmin(SansSuppressionGroupeeMixin, SimpleHistoryAdmin):
+class AdhesionGroupementAdmin(
+    RechercheSansAccentsMixin, SansSuppressionGroupeeMixin, SimpleHistoryAdmin
+):
     list_display = [
         "nom_membre",
         "groupement",
@@ -363,7 +366,7 @@ class AdhesionGroupementAdmin(SansSuppressionGroupeeMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Besoin)
-class BesoinAdmin(SansSuppressionGroupeeMixin, SimpleHistoryAdmin):
+class BesoinAdmin(RechercheSansAccentsMixin, SansSuppressionGroupeeMixin, SimpleHistoryAdmin):
     list_display = ["designation", "adhesion", "quantite", "unite", "montant_estime"]
     list_filter = ["adhesion__groupement"]
     list_select_related = ["adhesion__groupement", "adhesion__commune", "adhesion__etablissement"]
@@ -398,7 +401,7 @@ class PartRepartitionInline(admin.TabularInline):
 
 
 @admin.register(Repartition)
-class RepartitionAdmin(SansSuppressionGroupeeMixin, SimpleHistoryAdmin):
+class RepartitionAdmin(RechercheSansAccentsMixin, SansSuppressionGroupeeMixin, SimpleHistoryAdmin):
     """Read-only here: répartitions are recorded, previewed and issued on their own page."""
 
     list_display = ["libelle", "groupement", "sens", "motif", "montant", "statut", "lien"]

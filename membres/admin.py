@@ -17,7 +17,7 @@ from membres.models import (
     Rattachement,
     TarifDerogatoire,
 )
-from outils.admin_filtres import filtre_annees
+from outils.admin_filtres import RechercheSansAccentsMixin, filtre_annees
 
 TRANCHES = [
     ("lt1500", "moins de 1 500", Q(population_courante__lt=1500)),
@@ -150,7 +150,7 @@ class AdhesionInline(admin.TabularInline):
 
 
 @admin.register(Commune)
-class CommuneAdmin(SimpleHistoryAdmin):
+class CommuneAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = [
         "nom",
         "code_insee",
@@ -199,7 +199,7 @@ class CommuneAdmin(SimpleHistoryAdmin):
     @admin.display(description="population (année en cours)", ordering="population_courante")
     def population_affichee(self, obj):
         if obj.population_courante is None:
-            return format_html('<span style="color:#b00">manquante</span>')
+            return format_html('<span style="color:#b00">{}</span>', "manquante")
         return f"{obj.population_courante:,}".replace(",", "\u00a0")
 
     @admin.display(description="formule en vigueur", ordering="formule_courante")
@@ -208,7 +208,7 @@ class CommuneAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Etablissement)
-class EtablissementAdmin(SimpleHistoryAdmin):
+class EtablissementAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = ["nom", "type", "commune", "siren", "siret"]
     list_filter = ["type", "commune__departement"]
     list_select_related = ["commune"]
@@ -217,7 +217,7 @@ class EtablissementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Population)
-class PopulationAdmin(SimpleHistoryAdmin):
+class PopulationAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = ["commune", "annee", "valeur", "millesime", "nature"]
     list_filter = [
         filtre_annees("annee", "année d'application"),
@@ -234,7 +234,7 @@ class PopulationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(SimpleHistoryAdmin):
+class ContactAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = [
         "__str__",
         "commune",
@@ -263,7 +263,7 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Adhesion)
-class AdhesionAdmin(SimpleHistoryAdmin):
+class AdhesionAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = ["commune", "formule", "date_effet", "dernier_jour", "statut_affiche"]
     list_filter = ["formule", "commune__departement", "motif_fin"]
     list_select_related = ["commune"]
@@ -351,7 +351,7 @@ class AdhesionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(RechercheSansAccentsMixin, admin.ModelAdmin):
     list_display = ["titre", "type", "commune", "depose_le", "lien"]
     list_filter = ["type"]
     list_select_related = ["commune"]
@@ -372,7 +372,7 @@ class DocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Rattachement)
-class RattachementAdmin(admin.ModelAdmin):
+class RattachementAdmin(RechercheSansAccentsMixin, admin.ModelAdmin):
     list_display = ["utilisateur", "commune", "etablissement"]
     list_select_related = ["utilisateur", "commune", "etablissement"]
     search_fields = ["utilisateur__username", "utilisateur__email", "commune__nom"]

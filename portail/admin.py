@@ -8,6 +8,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from outils.admin_filtres import RechercheSansAccentsMixin
 from portail import actes
 from portail.models import DemandeModification, FicheProjet
 
@@ -66,7 +67,7 @@ def _page_intermediaire(modeladmin, request, queryset, form, titre, action, bout
 
 
 @admin.register(FicheProjet)
-class FicheProjetAdmin(SimpleHistoryAdmin):
+class FicheProjetAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
     nom_objet = "fiche"
     list_display = [
         "intitule",
@@ -164,7 +165,7 @@ class FicheProjetAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(DemandeModification)
-class DemandeModificationAdmin(SimpleHistoryAdmin):
+class DemandeModificationAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
     nom_objet = "demande"
     list_display = [
         "commune",

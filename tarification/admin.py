@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
+from outils.admin_filtres import RechercheSansAccentsMixin
 from tarification import calcul
 from tarification.litiges import verifier_cloture
 from tarification.models import (
@@ -104,7 +105,7 @@ class LigneBaremeInline(admin.TabularInline):
 
 
 @admin.register(VersionBareme)
-class VersionBaremeAdmin(SimpleHistoryAdmin):
+class VersionBaremeAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = [
         "libelle",
         "debut",
@@ -221,7 +222,7 @@ class EtapeLitigeInline(admin.TabularInline):
 
 
 @admin.register(Litige)
-class LitigeAdmin(SimpleHistoryAdmin):
+class LitigeAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
     """Art. 2.5 — disputes on a member or one of its titres, their conciliation or mediation
     steps and their outcome (shown on the titre's page and in the bilan)."""
 
@@ -246,7 +247,7 @@ from tarification.titres import admin as admin_titres  # noqa: E402,F401  (regis
 
 
 @admin.register(Signataire)
-class SignataireAdmin(SimpleHistoryAdmin):
+class SignataireAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
     """B10 — the delegation register: who may sign bordereaux, and when."""
 
     list_display = ["__str__", "role", "debut", "fin", "arrete_numero"]

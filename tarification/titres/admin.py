@@ -13,7 +13,7 @@ from django.contrib.admin.options import ActionLocation
 from django.urls import reverse
 from django.utils.html import format_html
 
-from outils.admin_filtres import filtre_annees
+from outils.admin_filtres import RechercheSansAccentsMixin, filtre_annees
 from tarification.models import (
     Bordereau,
     Campagne,
@@ -62,7 +62,7 @@ class LectureSeuleMixin:
 
 
 @admin.register(TitreDeRecettes)
-class TitreDeRecettesAdmin(LectureSeuleMixin, admin.ModelAdmin):
+class TitreDeRecettesAdmin(RechercheSansAccentsMixin, LectureSeuleMixin, admin.ModelAdmin):
     list_display = [
         "numero",
         "exercice",
