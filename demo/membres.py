@@ -19,6 +19,7 @@ from stdnum import luhn
 from membres.actes import changer_formule
 from membres.models import Adhesion, Commune, Contact, Etablissement, Population, Rattachement
 from outils.dates import ajouter_mois
+from outils.formats import de_commune
 from securite import roles
 from securite.roles import DSI, DSI_ADMINISTRATEUR, FINANCES
 from tarification.models import Emetteur
@@ -208,7 +209,7 @@ def charger_contacts_et_etablissements():
         commune = Commune.objects.get(code_insee=insee)
         Etablissement.objects.get_or_create(
             commune=commune,
-            nom=f"CCAS de {commune.nom}",
+            nom=f"CCAS {de_commune(commune.nom)}",
             defaults={"type": Etablissement.Type.CCAS},
         )
 

@@ -28,7 +28,7 @@ def test_M3_home_shows_the_formula_in_force_and_the_next_tacit_renewal(client_a,
     assert "01/01/2023" in page  # date d'effet
     prochaine = monde_a.adhesion.prochaine_reconduction()
     assert f"le {prochaine:%d/%m/%Y}, pour un an" in page
-    assert "Secrétariat de Allaire" in page  # its contacts (M5)
+    assert "Secrétariat d'Allaire" in page  # its contacts (M5)
 
 
 def test_M4_home_says_when_the_adhesion_would_end_if_notified_today(client_a, monde_a):
