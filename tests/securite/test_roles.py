@@ -57,6 +57,7 @@ CAS = {
     "tarification:campagne_apercu_calculer": ("post", None, FIN),
     "tarification:campagne_emettre": ("post", None, FIN),
     "tarification:campagne": ("get", "campagne", FIN),
+    "tarification:bordereaux": ("get", None, FIN),
     "tarification:bordereau_zip": ("get", "bordereau", FIN),
     "tarification:bordereau_csv": ("get", "bordereau", FIN),
     "tarification:bordereau_xlsx": ("get", "bordereau", FIN),
