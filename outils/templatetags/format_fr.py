@@ -12,6 +12,7 @@ from outils.formats import (
     formater_euros,
     formater_nombre,
     formater_quantite,
+    nom_personne,
 )
 
 register = template.Library()
@@ -60,6 +61,12 @@ def annee(valeur):
     if valeur is None or valeur == "":
         return "—"
     return formater_annee(valeur)
+
+
+@register.filter
+def personne(utilisateur):
+    """« {{ titre.emis_par|personne }} » → « Camille Martin » (never a bare login if named)."""
+    return nom_personne(utilisateur)
 
 
 @register.filter

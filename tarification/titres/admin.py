@@ -11,9 +11,10 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from outils.admin_filtres import RechercheSansAccentsMixin, filtre_annees
+from outils.formats import nom_personne
 from tarification.models import (
     Bordereau,
     Campagne,
@@ -83,7 +84,7 @@ class TitreDeRecettesAdmin(RechercheSansAccentsMixin, LectureSeuleMixin, admin.M
     ordering = ["-exercice", "-budget", "-numero"]
     show_full_result_count = False
     inlines = [LigneTitreInline]
-    readonly_fields = ["pages"]
+    readonly_fields = ["pages", "emetteur_lisible", "emis_par_nom"]
     fieldsets = [
         (
             None,
@@ -118,12 +119,31 @@ class TitreDeRecettesAdmin(RechercheSansAccentsMixin, LectureSeuleMixin, admin.M
                     ("piece_jointe", "piece_jointe_sha256"),
                     "empreinte",
                     "empreinte_precedente",
-                    "emetteur",
-                    ("emis_par", "cree_le"),
+                    "emetteur_lisible",
+                    ("emis_par_nom", "cree_le"),
                 ]
             },
         ),
     ]
+
+    @admin.display(description="émetteur (copie à l'émission)")
+    def emetteur_lisible(self, obj):
+        """The issuer's snapshot as the titre printed it, not as a JSON dump."""
+        copie = (obj.emetteur or {}) if obj else {}
+        if not copie:
+            return "—"
+        return format_html(
+            "<dl>{}</dl>",
+            format_html_join(
+                "",
+                "<dt>{}</dt><dd>{}</dd>",
+                ((cle.replace("_", " ").capitalize(), valeur) for cle, valeur in copie.items()),
+            ),
+        )
+
+    @admin.display(description="émis par")
+    def emis_par_nom(self, obj):
+        return nom_personne(obj.emis_par) if obj else "—"
 
     @admin.display(description="pages")
     def pages(self, obj):
