@@ -26,7 +26,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.paginator import Paginator
-from django.db.models import DecimalField, Exists, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Exists, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -36,7 +36,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tables2 import RequestConfig
 
 from membres.models import Adhesion
-from outils.formats import de_commune
+from outils.formats import de_commune, formater_euros, quantite_unite
 from outils.requetes import compte
 from securite.roles import (
     FINANCES,
@@ -173,9 +173,14 @@ def bordereau_signer(request, pk):
         else:
             messages.success(request, "Bordereau récapitulatif produit et signé.")
             return _retour_bordereau(bordereau)
+    contenu = TitreDeRecettes.objects.filter(bordereau=bordereau).aggregate(
+        nombre=Count("pk"), montant=Sum("total")
+    )
     aide = (
-        "Seul le bordereau est signé (CGCT, art. L. 1617-5, 4°) : son récapitulatif nomme le "
-        "signataire et ne se refait pas."
+        f"Le bordereau n° {bordereau.numero} du {bordereau.date_emission:%d/%m/%Y} "
+        f"({bordereau.libelle}) compte {quantite_unite(contenu['nombre'], 'titre')} pour "
+        f"{formater_euros(contenu['montant'] or Decimal('0.00'))}. Seul le bordereau est signé "
+        "(CGCT, art. L. 1617-5, 4°) : son récapitulatif nomme le signataire et ne se refait pas."
     )
     if not possibles.exists():
         aide = (
