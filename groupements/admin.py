@@ -28,6 +28,7 @@ from groupements.models import (
 )
 from groupements.regles import Etape
 from outils.admin_filtres import RechercheSansAccentsMixin
+from outils.formats import formater_quantite, quantite_unite
 from outils.templatetags.format_fr import euros
 
 
@@ -367,13 +368,26 @@ class AdhesionGroupementAdmin(
 
 @admin.register(Besoin)
 class BesoinAdmin(RechercheSansAccentsMixin, SansSuppressionGroupeeMixin, SimpleHistoryAdmin):
-    list_display = ["designation", "adhesion", "quantite", "unite", "montant_estime"]
+    list_display = ["designation", "adhesion", "quantite_affichee", "montant_affiche"]
     list_filter = ["adhesion__groupement"]
     list_select_related = ["adhesion__groupement", "adhesion__commune", "adhesion__etablissement"]
     search_fields = ["designation", "adhesion__commune__nom", "adhesion__groupement__objet"]
 
     def has_add_permission(self, request):
         return False  # through a member's page or the portal
+
+    @admin.display(description="quantité", ordering="quantite")
+    def quantite_affichee(self, obj):
+        """« 85 lignes », « 1 site », « 2,5 jours »: a quantity with its unit, in French."""
+        return (
+            quantite_unite(obj.quantite, obj.unite)
+            if obj.unite
+            else formater_quantite(obj.quantite)
+        )
+
+    @admin.display(description="montant estimé HT", ordering="montant_estime")
+    def montant_affiche(self, obj):
+        return euros(obj.montant_estime)
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and not (obj and _lance(obj.adhesion))

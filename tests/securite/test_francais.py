@@ -5,7 +5,8 @@ is Allaire: a name that needs the elision).
 
 What is looked for in the rendered text (tags stripped): a missing elision before a vowel
 ("de Allaire", "le état", "de un", "que il"), a year written with a thousands separator
-("2 026"), an amount in euros with a decimal point ("1234.50 €")."""
+("2 026"), an amount in euros with a decimal point ("1234.50 €"), a whole quantity written
+with decimals ("85,00 ligne")."""
 
 import contextlib
 import html
@@ -30,6 +31,8 @@ VOYELLE = "AEIOUÉÈÊÂÎÔÛaeiouéèêâîôû"
 ELISION = re.compile(rf"(?<![\w'’-])(?:[Dd]e|[Ll]e|[Qq]ue|[Nn]e|[Ss]e|[Jj]e) (?=[{VOYELLE}])")
 # A year with a separator: 2 026, 2 025 (thin, non-breaking or plain space), not an amount.
 ANNEE_SEPAREE = re.compile(r"(?<!\d[\u00a0\u202f ])(?<![\d,])2[\u00a0\u202f ]0\d{2}(?![\d,])")
+# A whole quantity written with decimals before its unit: « 85,00 ligne ».
+QUANTITE = re.compile(r"(?<![\d,])\d+,00[\u00a0 ](?!€)[a-zé]")
 MONTANT_POINT = re.compile(r"\d\.\d{2}[\u00a0\u202f ]?€")
 BALISE = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S)
 
@@ -45,6 +48,7 @@ def fautes(contenu: str) -> list[str]:
         (ELISION, "élision"),
         (ANNEE_SEPAREE, "année séparée"),
         (MONTANT_POINT, "point décimal"),
+        (QUANTITE, "quantité"),
     ):
         for m in motif.finditer(lisible):
             extrait = lisible[max(0, m.start() - 30) : m.end() + 30].replace("\n", " ")
@@ -57,6 +61,8 @@ def test_the_checks_find_what_they_look_for():
     assert fautes("<td>le état</td>")
     assert fautes("exercice 2\u202f026")
     assert fautes("1234.50 €")
+    assert fautes("85,00 ligne")
+    assert not fautes("85 lignes, 1,50 € par habitant")
     assert not fautes("<p>à l'ordre d'Allaire, de Redon, exercice 2026 : 1\u202f234,50 €</p>")
     assert not fautes("<p>Montant : 2\u202f026,00 €</p>")
 
