@@ -29,6 +29,7 @@ from groupements.models import (
 from groupements.regles import Etape
 from outils.admin_filtres import RechercheSansAccentsMixin
 from outils.formats import formater_quantite, quantite_unite
+from outils.formulaires import SaisieFrancaiseMixin
 from outils.templatetags.format_fr import euros
 
 
@@ -37,7 +38,7 @@ def _lance(obj) -> bool:
     return bool(groupement and groupement.est_lance)
 
 
-class MarcheInline(admin.StackedInline):
+class MarcheInline(SaisieFrancaiseMixin, admin.StackedInline):
     model = Marche
     extra = 0
     fields = [
@@ -47,7 +48,7 @@ class MarcheInline(admin.StackedInline):
     ]
 
 
-class AdhesionGroupementInline(admin.TabularInline):
+class AdhesionGroupementInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = AdhesionGroupement
     extra = 0
     fields = [
@@ -88,7 +89,7 @@ class AdhesionGroupementInline(admin.TabularInline):
         return self.readonly_fields
 
 
-class PosteBesoinInline(admin.TabularInline):
+class PosteBesoinInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = PosteBesoin
     extra = 0
     fields = ["ordre", "designation", "unite", "prix_unitaire_indicatif", "description"]
@@ -177,7 +178,7 @@ class SansSuppressionGroupeeMixin:
 
 
 @admin.register(Groupement)
-class GroupementAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
+class GroupementAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = [
         "objet",
         "categorie",
@@ -276,7 +277,7 @@ class GroupementAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
         return format_html('<a href="{}">ouvrir le tableau de bord</a>', url)
 
 
-class BesoinInline(admin.TabularInline):
+class BesoinInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = Besoin
     extra = 0
     fields = ["poste", "designation", "unite", "quantite", "montant_estime", "precisions"]
@@ -300,7 +301,7 @@ class BesoinInline(admin.TabularInline):
 
 @admin.register(AdhesionGroupement)
 class AdhesionGroupementAdmin(
-    RechercheSansAccentsMixin, SansSuppressionGroupeeMixin, SimpleHistoryAdmin
+    SaisieFrancaiseMixin, RechercheSansAccentsMixin, SansSuppressionGroupeeMixin, SimpleHistoryAdmin
 ):
     list_display = [
         "nom_membre",
@@ -367,7 +368,9 @@ class AdhesionGroupementAdmin(
 
 
 @admin.register(Besoin)
-class BesoinAdmin(RechercheSansAccentsMixin, SansSuppressionGroupeeMixin, SimpleHistoryAdmin):
+class BesoinAdmin(
+    SaisieFrancaiseMixin, RechercheSansAccentsMixin, SansSuppressionGroupeeMixin, SimpleHistoryAdmin
+):
     list_display = ["designation", "adhesion", "quantite_affichee", "montant_affiche"]
     list_filter = ["adhesion__groupement"]
     list_select_related = ["adhesion__groupement", "adhesion__commune", "adhesion__etablissement"]
@@ -396,7 +399,7 @@ class BesoinAdmin(RechercheSansAccentsMixin, SansSuppressionGroupeeMixin, Simple
         return super().has_delete_permission(request, obj) and not (obj and _lance(obj.adhesion))
 
 
-class PartRepartitionInline(admin.TabularInline):
+class PartRepartitionInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = PartRepartition
     extra = 0
     fields = ["rang", "adhesion", "poids", "montant"]
@@ -415,7 +418,9 @@ class PartRepartitionInline(admin.TabularInline):
 
 
 @admin.register(Repartition)
-class RepartitionAdmin(RechercheSansAccentsMixin, SansSuppressionGroupeeMixin, SimpleHistoryAdmin):
+class RepartitionAdmin(
+    SaisieFrancaiseMixin, RechercheSansAccentsMixin, SansSuppressionGroupeeMixin, SimpleHistoryAdmin
+):
     """Read-only here: répartitions are recorded, previewed and issued on their own page."""
 
     list_display = ["libelle", "groupement", "sens", "motif", "montant", "statut", "lien"]

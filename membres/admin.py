@@ -18,6 +18,7 @@ from membres.models import (
     TarifDerogatoire,
 )
 from outils.admin_filtres import RechercheSansAccentsMixin, filtre_annees
+from outils.formulaires import SaisieFrancaiseMixin
 
 TRANCHES = [
     ("lt1500", "moins de 1 500", Q(population_courante__lt=1500)),
@@ -109,14 +110,14 @@ class StatutFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PopulationInline(admin.TabularInline):
+class PopulationInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = Population
     extra = 0
     fields = ["annee", "valeur", "millesime", "nature", "source"]
     ordering = ["-annee"]
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = Contact
     extra = 0
     fields = [
@@ -132,14 +133,14 @@ class ContactInline(admin.TabularInline):
     ]
 
 
-class EtablissementInline(admin.TabularInline):
+class EtablissementInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = Etablissement
     extra = 0
     fields = ["type", "nom", "siren", "siret", "code_service_chorus"]
     show_change_link = True
 
 
-class AdhesionInline(admin.TabularInline):
+class AdhesionInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = Adhesion
     fk_name = "commune"
     extra = 0
@@ -150,7 +151,7 @@ class AdhesionInline(admin.TabularInline):
 
 
 @admin.register(Commune)
-class CommuneAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
+class CommuneAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = [
         "nom",
         "code_insee",
@@ -208,7 +209,7 @@ class CommuneAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Etablissement)
-class EtablissementAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
+class EtablissementAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = ["nom", "type", "commune", "siren", "siret"]
     list_filter = ["type", "commune__departement"]
     list_select_related = ["commune"]
@@ -217,7 +218,7 @@ class EtablissementAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Population)
-class PopulationAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
+class PopulationAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = ["commune", "annee", "valeur", "millesime", "nature"]
     list_filter = [
         filtre_annees("annee", "année d'application"),
@@ -234,7 +235,7 @@ class PopulationAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
+class ContactAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = [
         "__str__",
         "commune",
@@ -250,12 +251,12 @@ class ContactAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["commune", "etablissement"]
 
 
-class TarifDerogatoireInline(admin.TabularInline):
+class TarifDerogatoireInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = TarifDerogatoire
     extra = 0
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = Document
     extra = 0
     fields = ["type", "titre", "fichier", "type_mime", "taille"]
@@ -263,7 +264,7 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Adhesion)
-class AdhesionAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
+class AdhesionAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = ["commune", "formule", "date_effet", "dernier_jour", "statut_affiche"]
     list_filter = ["formule", "commune__departement", "motif_fin"]
     list_select_related = ["commune"]
@@ -351,7 +352,7 @@ class AdhesionAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(RechercheSansAccentsMixin, admin.ModelAdmin):
+class DocumentAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, admin.ModelAdmin):
     list_display = ["titre", "type", "commune", "depose_le", "lien"]
     list_filter = ["type"]
     list_select_related = ["commune"]
@@ -372,7 +373,7 @@ class DocumentAdmin(RechercheSansAccentsMixin, admin.ModelAdmin):
 
 
 @admin.register(Rattachement)
-class RattachementAdmin(RechercheSansAccentsMixin, admin.ModelAdmin):
+class RattachementAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, admin.ModelAdmin):
     list_display = ["utilisateur", "commune", "etablissement"]
     list_select_related = ["utilisateur", "commune", "etablissement"]
     search_fields = ["utilisateur__username", "utilisateur__email", "commune__nom"]

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from outils.admin_filtres import RechercheSansAccentsMixin
+from outils.formulaires import SaisieFrancaiseMixin
 from outils.templatetags.format_fr import euros
 from patrimoine.models import (
     Audit,
@@ -22,13 +23,13 @@ from patrimoine.models import (
 )
 
 
-class ConstatInline(admin.StackedInline):
+class ConstatInline(SaisieFrancaiseMixin, admin.StackedInline):
     model = Constat
     extra = 0
     fields = [("axe", "ordre"), "texte"]
 
 
-class PreconisationInline(admin.StackedInline):
+class PreconisationInline(SaisieFrancaiseMixin, admin.StackedInline):
     model = Preconisation
     extra = 0
     fields = [("axe", "priorite"), "texte"]
@@ -57,7 +58,7 @@ class StatutAuditFilter(admin.SimpleListFilter):
 
 
 @admin.register(Audit)
-class AuditAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
+class AuditAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = ["commune", "origine", "demande_le", "etat", "livre_le", "lien_page"]
     list_filter = [StatutAuditFilter, "origine"]
     list_select_related = ["commune"]
@@ -108,7 +109,7 @@ class AuditAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Bien)
-class BienAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
+class BienAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = [
         "designation",
         "commune",
@@ -125,7 +126,7 @@ class BienAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Contrat)
-class ContratAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
+class ContratAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = [
         "fournisseur",
         "objet",
@@ -144,7 +145,7 @@ class ContratAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(TransfertBien)
-class TransfertBienAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
+class TransfertBienAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = ["bien", "commune", "transfere_le", "valeur", "duree_amortissement_ans"]
     list_select_related = ["bien__commune"]
     search_fields = ["bien__designation", "bien__commune__nom", "decision_numero"]
@@ -162,7 +163,7 @@ class TransfertBienAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(TransfertContrat)
-class TransfertContratAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
+class TransfertContratAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = ["contrat", "commune", "sort", "le", "periode_fin", "montant_periode"]
     list_filter = ["sort", "a_la_sortie"]
     list_select_related = ["contrat__commune"]
@@ -192,7 +193,7 @@ class TransfertContratAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(EtatDeSortie)
-class EtatDeSortieAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
+class EtatDeSortieAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     """Read-only: an état is computed, completed, validated and issued on its own page."""
 
     list_display = ["adhesion", "dernier_jour", "statut", "total_affiche", "lien_page"]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from outils.admin_filtres import RechercheSansAccentsMixin
+from outils.formulaires import SaisieFrancaiseMixin
 from portail import actes
 from portail.models import DemandeModification, FicheProjet
 
@@ -67,7 +68,7 @@ def _page_intermediaire(modeladmin, request, queryset, form, titre, action, bout
 
 
 @admin.register(FicheProjet)
-class FicheProjetAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
+class FicheProjetAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     nom_objet = "fiche"
     list_display = [
         "intitule",
@@ -165,7 +166,7 @@ class FicheProjetAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(DemandeModification)
-class DemandeModificationAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
+class DemandeModificationAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     nom_objet = "demande"
     list_display = [
         "commune",

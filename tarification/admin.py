@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from outils.admin_filtres import RechercheSansAccentsMixin
+from outils.formulaires import SaisieFrancaiseMixin
 from tarification import calcul
 from tarification.litiges import verifier_cloture
 from tarification.models import (
@@ -96,7 +97,7 @@ class LigneBaremeFormSet(forms.BaseInlineFormSet):
             )
 
 
-class LigneBaremeInline(admin.TabularInline):
+class LigneBaremeInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = LigneBareme
     form = LigneBaremeForm
     formset = LigneBaremeFormSet
@@ -105,7 +106,7 @@ class LigneBaremeInline(admin.TabularInline):
 
 
 @admin.register(VersionBareme)
-class VersionBaremeAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
+class VersionBaremeAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = [
         "libelle",
         "debut",
@@ -128,7 +129,7 @@ class VersionBaremeAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Emetteur)
-class EmetteurAdmin(SimpleHistoryAdmin):
+class EmetteurAdmin(SaisieFrancaiseMixin, SimpleHistoryAdmin):
     """The issuer is a single row (pk=1): it can be created once and never deleted."""
 
     list_display = ["nom", "siren", "ville", "ordonnateur_nom"]
@@ -214,7 +215,7 @@ class EtapeLitigeFormSet(forms.BaseInlineFormSet):
         verifier_cloture(self.instance.issue, len(etapes))
 
 
-class EtapeLitigeInline(admin.TabularInline):
+class EtapeLitigeInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = EtapeLitige
     formset = EtapeLitigeFormSet
     extra = 0
@@ -222,7 +223,7 @@ class EtapeLitigeInline(admin.TabularInline):
 
 
 @admin.register(Litige)
-class LitigeAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
+class LitigeAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     """Art. 2.5 — disputes on a member or one of its titres, their conciliation or mediation
     steps and their outcome (shown on the titre's page and in the bilan)."""
 
@@ -247,7 +248,7 @@ from tarification.titres import admin as admin_titres  # noqa: E402,F401  (regis
 
 
 @admin.register(Signataire)
-class SignataireAdmin(RechercheSansAccentsMixin, SimpleHistoryAdmin):
+class SignataireAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     """B10 — the delegation register: who may sign bordereaux, and when."""
 
     list_display = ["__str__", "role", "debut", "fin", "arrete_numero"]

@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 
 from outils.admin_filtres import RechercheSansAccentsMixin, filtre_annees
 from outils.formats import nom_personne
+from outils.formulaires import SaisieFrancaiseMixin
 from tarification.models import (
     Bordereau,
     Campagne,
@@ -26,7 +27,7 @@ from tarification.models import (
 )
 
 
-class LigneTitreInline(admin.TabularInline):
+class LigneTitreInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = LigneTitre
     fk_name = "titre"
     extra = 0
@@ -63,7 +64,9 @@ class LectureSeuleMixin:
 
 
 @admin.register(TitreDeRecettes)
-class TitreDeRecettesAdmin(RechercheSansAccentsMixin, LectureSeuleMixin, admin.ModelAdmin):
+class TitreDeRecettesAdmin(
+    SaisieFrancaiseMixin, RechercheSansAccentsMixin, LectureSeuleMixin, admin.ModelAdmin
+):
     list_display = [
         "numero",
         "exercice",
@@ -156,7 +159,7 @@ class TitreDeRecettesAdmin(RechercheSansAccentsMixin, LectureSeuleMixin, admin.M
 
 
 @admin.register(Bordereau)
-class BordereauAdmin(LectureSeuleMixin, admin.ModelAdmin):
+class BordereauAdmin(SaisieFrancaiseMixin, LectureSeuleMixin, admin.ModelAdmin):
     list_display = [
         "numero",
         "exercice",
@@ -173,14 +176,14 @@ class BordereauAdmin(LectureSeuleMixin, admin.ModelAdmin):
 
 
 @admin.register(Campagne)
-class CampagneAdmin(LectureSeuleMixin, admin.ModelAdmin):
+class CampagneAdmin(SaisieFrancaiseMixin, LectureSeuleMixin, admin.ModelAdmin):
     list_display = ["annee", "exercice", "bordereau", "lancee_par", "lancee_le"]
     list_select_related = ["bordereau", "lancee_par"]
     list_filter = ["annee", "exercice"]
 
 
 @admin.register(DemandeEmission)
-class DemandeEmissionAdmin(LectureSeuleMixin, admin.ModelAdmin):
+class DemandeEmissionAdmin(SaisieFrancaiseMixin, LectureSeuleMixin, admin.ModelAdmin):
     """Who asked to issue which campaign, when, and how it ended (B1)."""
 
     list_display = ["annee", "exercice", "demandee_le", "demandee_par", "etat", "campagne"]
@@ -189,7 +192,7 @@ class DemandeEmissionAdmin(LectureSeuleMixin, admin.ModelAdmin):
 
 
 @admin.register(Compteur)
-class CompteurAdmin(LectureSeuleMixin, admin.ModelAdmin):
+class CompteurAdmin(SaisieFrancaiseMixin, LectureSeuleMixin, admin.ModelAdmin):
     list_display = ["serie", "exercice", "budget", "dernier", "derniere_date"]
     list_filter = ["serie", "exercice"]
 
@@ -213,7 +216,7 @@ class DemandeMandatForm(forms.ModelForm):
 
 
 @admin.register(DemandeMandat)
-class DemandeMandatAdmin(admin.ModelAdmin):
+class DemandeMandatAdmin(SaisieFrancaiseMixin, admin.ModelAdmin):
     """B4 — the mandat requests at account 673 (closed exercices) and their answers."""
 
     form = DemandeMandatForm
