@@ -47,6 +47,8 @@ def test_the_finance_officer_follows_the_bordereaux_and_exports_one(onglet, titr
     corps = onglet.inner_text("body")
     assert "Appel de fonds" in corps and "Audit" in corps
     assert "1\u00a0234,50\u00a0€" in corps
+    # The page is never wider than the screen: the table scrolls inside its own box.
+    assert onglet.evaluate("document.documentElement.scrollWidth") <= LARGEURS[largeur]
     capturer(onglet, f"bordereaux-{largeur}")
     assert verifier_accessibilite(onglet) == []
     bordereau = titres[0].bordereau
@@ -80,6 +82,7 @@ def test_the_finance_officer_reduces_a_titre_through_its_recap(onglet, titres, l
     assert "-234,50\u00a0€" in corps and "Quote-part recalculée" in corps
     assert "Commune de Béganne" in corps
     assert not TitreDeRecettes.objects.filter(nature="reduction").exists()
+    assert onglet.evaluate("document.documentElement.scrollWidth") <= LARGEURS[largeur]
     capturer(onglet, f"reduction-recapitulatif-{largeur}")
     assert verifier_accessibilite(onglet) == []
     onglet.get_by_role("button", name="Émettre le titre de réduction").click()
