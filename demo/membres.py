@@ -8,6 +8,7 @@ Everything here is idempotent: running it twice changes nothing.
 """
 
 import csv
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from stdnum import luhn
 from membres.actes import changer_formule
 from membres.models import Adhesion, Commune, Contact, Etablissement, Population, Rattachement
 from outils.dates import ajouter_mois
+from outils.formats import de_commune
 from securite import roles
 from securite.roles import DSI, DSI_ADMINISTRATEUR, FINANCES
 from tarification.models import Emetteur
@@ -108,6 +110,17 @@ def charger_communes():
             )
 
 
+def source_en_francais(ligne) -> str:
+    """The source as a secretary reads it: the INSEE publication and its page, not the
+    file's provenance notes (kept in the CSV, for whoever rebuilds it)."""
+    adresse = re.search(r"https://www\.insee\.fr/\S+?(?=\)|\s|$)", ligne["source"])
+    texte = (
+        f"INSEE, populations légales millésime {ligne['vintage']}, en vigueur au 1er janvier "
+        f"{ligne['in_force_year']}"
+    )
+    return f"{texte} ({adresse.group(0)})" if adresse else texte
+
+
 def charger_populations():
     communes = {c.code_insee: c for c in Commune.objects.all()}
     with open(DONNEES / "redon-agglomeration-populations.csv", encoding="utf-8") as f:
@@ -116,7 +129,7 @@ def charger_populations():
                 "valeur": int(ligne["population_municipale"]),
                 "millesime": int(ligne["vintage"]),
                 "nature": Population.Nature.MUNICIPALE,
-                "source": ligne["source"],
+                "source": source_en_francais(ligne),
             }
             Population.objects.update_or_create(
                 commune=communes[ligne["insee"]],
@@ -208,7 +221,7 @@ def charger_contacts_et_etablissements():
         commune = Commune.objects.get(code_insee=insee)
         Etablissement.objects.get_or_create(
             commune=commune,
-            nom=f"CCAS de {commune.nom}",
+            nom=f"CCAS {de_commune(commune.nom)}",
             defaults={"type": Etablissement.Type.CCAS},
         )
 

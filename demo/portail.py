@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from membres.models import Commune, Document
+from outils.formats import de_commune
 from portail.models import DemandeModification, FicheProjet
 
 FICHES = [
@@ -148,7 +149,7 @@ def charger_documents():
         numero, le = adhesion.deliberation_numero, adhesion.deliberation_date
         contenu = _pdf(
             [
-                f"Commune de {commune.nom} - extrait du registre des deliberations",
+                f"Commune {de_commune(commune.nom)} - extrait du registre des deliberations",
                 f"Deliberation n. {numero} du {le:%d/%m/%Y} (document de demonstration)",
                 "Adhesion au service commun des systemes d'information",
                 "de Redon Agglomeration.",

@@ -38,6 +38,7 @@ from groupements.models import (
 )
 from groupements.regles import Etape
 from membres import notifications
+from outils.formats import de_commune
 from tarification.calcul import arrondir
 
 __all__ = [
@@ -107,7 +108,9 @@ def adherer(
     le = le or _aujourdhui()
     groupement = _verrouiller(groupement)
     if etablissement is not None and etablissement.commune_id != commune.pk:
-        raise ValidationError(f"{etablissement.nom} n'est pas un établissement de {commune.nom}.")
+        raise ValidationError(
+            f"{etablissement.nom} n'est pas un établissement {de_commune(commune.nom)}."
+        )
     regles.verifier_adhesion_ouverte(groupement, le)
     verifier_eligibilite(commune=commune, jour=le, etablissement=etablissement)
     deja = AdhesionGroupement.objects.actives().filter(
@@ -181,22 +184,22 @@ def declarer_besoins(
         designation = (ligne.designation or (poste.designation if poste else "")).strip()
         unite = (ligne.unite or (poste.unite if poste else "")).strip()
         nom = f"« {designation} »" if designation else f"ligne {numero}"
-        quantite = _nombre(ligne.quantite, f"La quantité de {nom}", quantite=True)
+        quantite = _nombre(ligne.quantite, f"La quantité {de_commune(nom)}", quantite=True)
         if ligne.montant_estime in (None, ""):
             if poste is None or poste.prix_unitaire_indicatif is None:
                 if quantite == 0:
                     continue
-                raise ValidationError(f"Indiquez le montant estimé de {nom}.")
+                raise ValidationError(f"Indiquez le montant estimé {de_commune(nom)}.")
             # The one rounding point of an estimated amount: quantity × indicative price.
             montant = arrondir(quantite * poste.prix_unitaire_indicatif)
         else:
-            montant = _nombre(ligne.montant_estime, f"Le montant estimé de {nom}")
+            montant = _nombre(ligne.montant_estime, f"Le montant estimé {de_commune(nom)}")
         if quantite == 0 and montant == 0:
             continue
         if not designation:
             raise ValidationError(f"Ligne {numero} : indiquez la désignation du besoin.")
         if not unite:
-            raise ValidationError(f"Indiquez l'unité de {nom} (ligne, site, licence…).")
+            raise ValidationError(f"Indiquez l'unité {de_commune(nom)} (ligne, site, licence…).")
         nouveaux.append(
             Besoin(
                 adhesion=adhesion,
@@ -414,7 +417,7 @@ def modifier_poids(*, repartition, poids: Mapping, justification: str, par) -> R
     ponderation = {
         part.adhesion: _nombre(
             nouveaux.get(part.adhesion_id, part.poids),
-            f"Le poids de {part.adhesion.nom_membre}",
+            f"Le poids {de_commune(part.adhesion.nom_membre)}",
         )
         for part in parts
     }

@@ -27,6 +27,9 @@ from groupements.models import (
     Repartition,
 )
 from groupements.regles import Etape
+from outils.admin_filtres import RechercheSansAccentsMixin
+from outils.formats import formater_quantite, quantite_unite
+from outils.formulaires import SaisieFrancaiseMixin
 from outils.templatetags.format_fr import euros
 
 
@@ -35,7 +38,7 @@ def _lance(obj) -> bool:
     return bool(groupement and groupement.est_lance)
 
 
-class MarcheInline(admin.StackedInline):
+class MarcheInline(SaisieFrancaiseMixin, admin.StackedInline):
     model = Marche
     extra = 0
     fields = [
@@ -45,7 +48,7 @@ class MarcheInline(admin.StackedInline):
     ]
 
 
-class AdhesionGroupementInline(admin.TabularInline):
+class AdhesionGroupementInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = AdhesionGroupement
     extra = 0
     fields = [
@@ -86,7 +89,7 @@ class AdhesionGroupementInline(admin.TabularInline):
         return self.readonly_fields
 
 
-class PosteBesoinInline(admin.TabularInline):
+class PosteBesoinInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = PosteBesoin
     extra = 0
     fields = ["ordre", "designation", "unite", "prix_unitaire_indicatif", "description"]
@@ -175,7 +178,7 @@ class SansSuppressionGroupeeMixin:
 
 
 @admin.register(Groupement)
-class GroupementAdmin(SimpleHistoryAdmin):
+class GroupementAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = [
         "objet",
         "categorie",
@@ -274,7 +277,7 @@ class GroupementAdmin(SimpleHistoryAdmin):
         return format_html('<a href="{}">ouvrir le tableau de bord</a>', url)
 
 
-class BesoinInline(admin.TabularInline):
+class BesoinInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = Besoin
     extra = 0
     fields = ["poste", "designation", "unite", "quantite", "montant_estime", "precisions"]
@@ -297,7 +300,9 @@ class BesoinInline(admin.TabularInline):
 
 
 @admin.register(AdhesionGroupement)
-class AdhesionGroupementAdmin(SansSuppressionGroupeeMixin, SimpleHistoryAdmin):
+class AdhesionGroupementAdmin(
+    SaisieFrancaiseMixin, RechercheSansAccentsMixin, SansSuppressionGroupeeMixin, SimpleHistoryAdmin
+):
     list_display = [
         "nom_membre",
         "groupement",
@@ -363,14 +368,29 @@ class AdhesionGroupementAdmin(SansSuppressionGroupeeMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Besoin)
-class BesoinAdmin(SansSuppressionGroupeeMixin, SimpleHistoryAdmin):
-    list_display = ["designation", "adhesion", "quantite", "unite", "montant_estime"]
+class BesoinAdmin(
+    SaisieFrancaiseMixin, RechercheSansAccentsMixin, SansSuppressionGroupeeMixin, SimpleHistoryAdmin
+):
+    list_display = ["designation", "adhesion", "quantite_affichee", "montant_affiche"]
     list_filter = ["adhesion__groupement"]
     list_select_related = ["adhesion__groupement", "adhesion__commune", "adhesion__etablissement"]
     search_fields = ["designation", "adhesion__commune__nom", "adhesion__groupement__objet"]
 
     def has_add_permission(self, request):
         return False  # through a member's page or the portal
+
+    @admin.display(description="quantité", ordering="quantite")
+    def quantite_affichee(self, obj):
+        """« 85 lignes », « 1 site », « 2,5 jours »: a quantity with its unit, in French."""
+        return (
+            quantite_unite(obj.quantite, obj.unite)
+            if obj.unite
+            else formater_quantite(obj.quantite)
+        )
+
+    @admin.display(description="montant estimé HT", ordering="montant_estime")
+    def montant_affiche(self, obj):
+        return euros(obj.montant_estime)
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and not (obj and _lance(obj.adhesion))
@@ -379,7 +399,7 @@ class BesoinAdmin(SansSuppressionGroupeeMixin, SimpleHistoryAdmin):
         return super().has_delete_permission(request, obj) and not (obj and _lance(obj.adhesion))
 
 
-class PartRepartitionInline(admin.TabularInline):
+class PartRepartitionInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = PartRepartition
     extra = 0
     fields = ["rang", "adhesion", "poids", "montant"]
@@ -398,7 +418,9 @@ class PartRepartitionInline(admin.TabularInline):
 
 
 @admin.register(Repartition)
-class RepartitionAdmin(SansSuppressionGroupeeMixin, SimpleHistoryAdmin):
+class RepartitionAdmin(
+    SaisieFrancaiseMixin, RechercheSansAccentsMixin, SansSuppressionGroupeeMixin, SimpleHistoryAdmin
+):
     """Read-only here: répartitions are recorded, previewed and issued on their own page."""
 
     list_display = ["libelle", "groupement", "sens", "motif", "montant", "statut", "lien"]

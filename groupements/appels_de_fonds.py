@@ -13,7 +13,7 @@ from groupements import regles
 from outils.formats import formater_euros
 from tarification import calcul
 from tarification.models import TitreDeRecettes
-from tarification.titres import emission
+from tarification.titres import confirmation, emission
 from tarification.titres.mentions import fondement_appel_de_fonds
 
 
@@ -49,6 +49,27 @@ def ligne_appel_de_fonds(repartition, part, total_poids: Decimal) -> calcul.Lign
         libelle=f"Appel de fonds — {repartition.libelle}"[:250],
         base=base,
         montant=part.montant,
+    )
+
+
+def a_confirmer(repartition) -> list:
+    """What ``emettre`` would issue, for its recap page: one per member with a share."""
+    parts = repartition.parts.select_related(
+        "adhesion__commune", "adhesion__etablissement"
+    ).order_by("rang")
+    objet = f"Appel de fonds — groupement de commandes « {repartition.groupement.objet} » — {repartition.libelle}"
+    return confirmation.appels_de_fonds(
+        [
+            (
+                part.adhesion.commune,
+                part.adhesion.etablissement,
+                f"Appel de fonds — {repartition.libelle}"[:250],
+                part.montant,
+            )
+            for part in parts
+            if part.montant
+        ],
+        objet=objet[:250],
     )
 
 

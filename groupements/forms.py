@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from groupements.models import Repartition
 from groupements.regles import Etape
+from outils.formats import de_commune
 from outils.formulaires import NombreFrancais
 
 
@@ -70,7 +71,7 @@ class PoidsForm(forms.Form):
         self.parts = parts
         for part in parts:
             self.fields[f"poids_{part.adhesion_id}"] = NombreFrancais(
-                label=f"poids de {part.adhesion.nom_membre} (€)",
+                label=f"poids {de_commune(part.adhesion.nom_membre)} (€)",
                 min_value=Decimal("0"),
                 max_digits=14,
                 decimal_places=2,

@@ -16,7 +16,7 @@ from groupements import regles
 from groupements.regles import Etape
 from membres.models import Adhesion, Commune, Etablissement
 from outils.dates import ajouter_mois, veille
-from outils.formats import formater_quantite
+from outils.formats import formater_euros, formater_quantite
 
 
 def aujourdhui() -> date:
@@ -726,7 +726,7 @@ class PartRepartition(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.adhesion.nom_membre} : {self.montant} €"
+        return f"{self.adhesion.nom_membre} : {formater_euros(self.montant)}"
 
 
 def groupements_accessibles(*, commune: Commune, jour: date, etablissement=None) -> list:

@@ -12,10 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from groupements import actes, exports, regles
+from groupements import actes, appels_de_fonds, exports, regles
 from groupements.forms import EtapeForm, PoidsForm, RepartitionForm
 from groupements.models import AdhesionGroupement, Groupement, Repartition
 from membres.models import Adhesion, Formule
@@ -28,6 +29,7 @@ from securite.roles import (
     reserve_finances,
     reserve_personnel,
 )
+from tarification.titres.confirmation import confirme, page_confirmation
 
 
 def _autorise(reserve_role, permission):
@@ -335,7 +337,26 @@ def repartition_poids(request, pk):
 @require_POST
 @finances("groupements.emettre_appels_de_fonds")
 def repartition_emettre(request, pk):
+    """G6 — the recap of every appel de fonds of the répartition (one titre per member), then
+    (« confirme ») their issue, all or none."""
     repartition = _get_repartition_for_user(request.user, pk)
+    if not confirme(request) and repartition.est_charge and repartition.est_brouillon:
+        try:
+            recaps = appels_de_fonds.a_confirmer(repartition)
+        except ValidationError as erreur:
+            _messages_erreur(request, erreur)
+            return redirect("groupements:repartition", pk=pk)
+        if recaps:
+            return page_confirmation(
+                request,
+                recaps,
+                titre_page=f"Appels de fonds — {repartition.libelle}",
+                bouton=f"Émettre les {len(recaps)} appels de fonds"
+                if len(recaps) > 1
+                else "Émettre l'appel de fonds",
+                retour=reverse("groupements:repartition", args=[pk]),
+                modifiable=False,
+            )
     try:
         titres = actes.emettre_appels_de_fonds(repartition=repartition, par=request.user)
     except ValidationError as erreur:

@@ -17,7 +17,8 @@ from membres.models import (
     Rattachement,
     TarifDerogatoire,
 )
-from outils.admin_filtres import filtre_annees
+from outils.admin_filtres import RechercheSansAccentsMixin, filtre_annees
+from outils.formulaires import SaisieFrancaiseMixin
 from outils.historique import FormsetHistoriqueFige, HistoriqueFigeAdminMixin
 
 TRANCHES = [
@@ -110,7 +111,7 @@ class StatutFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PopulationInline(admin.TabularInline):
+class PopulationInline(SaisieFrancaiseMixin, admin.TabularInline):
     formset = FormsetHistoriqueFige
     model = Population
     extra = 0
@@ -118,7 +119,7 @@ class PopulationInline(admin.TabularInline):
     ordering = ["-annee"]
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = Contact
     extra = 0
     fields = [
@@ -134,7 +135,7 @@ class ContactInline(admin.TabularInline):
     ]
 
 
-class EtablissementInline(admin.TabularInline):
+class EtablissementInline(SaisieFrancaiseMixin, admin.TabularInline):
     formset = FormsetHistoriqueFige
     model = Etablissement
     extra = 0
@@ -142,7 +143,7 @@ class EtablissementInline(admin.TabularInline):
     show_change_link = True
 
 
-class AdhesionInline(admin.TabularInline):
+class AdhesionInline(SaisieFrancaiseMixin, admin.TabularInline):
     formset = FormsetHistoriqueFige
     model = Adhesion
     fk_name = "commune"
@@ -154,7 +155,7 @@ class AdhesionInline(admin.TabularInline):
 
 
 @admin.register(Commune)
-class CommuneAdmin(SimpleHistoryAdmin):
+class CommuneAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = [
         "nom",
         "code_insee",
@@ -212,7 +213,9 @@ class CommuneAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Etablissement)
-class EtablissementAdmin(HistoriqueFigeAdminMixin, SimpleHistoryAdmin):
+class EtablissementAdmin(
+    HistoriqueFigeAdminMixin, SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin
+):
     list_display = ["nom", "type", "commune", "siren", "siret"]
     list_filter = ["type", "commune__departement"]
     list_select_related = ["commune"]
@@ -221,7 +224,9 @@ class EtablissementAdmin(HistoriqueFigeAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Population)
-class PopulationAdmin(HistoriqueFigeAdminMixin, SimpleHistoryAdmin):
+class PopulationAdmin(
+    HistoriqueFigeAdminMixin, SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin
+):
     champs_figes = ("commune", "annee", "valeur", "millesime", "nature")
     list_display = ["commune", "annee", "valeur", "millesime", "nature"]
     list_filter = [
@@ -239,7 +244,7 @@ class PopulationAdmin(HistoriqueFigeAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(SimpleHistoryAdmin):
+class ContactAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = [
         "__str__",
         "commune",
@@ -255,12 +260,12 @@ class ContactAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["commune", "etablissement"]
 
 
-class TarifDerogatoireInline(admin.TabularInline):
+class TarifDerogatoireInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = TarifDerogatoire
     extra = 0
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = Document
     extra = 0
     fields = ["type", "titre", "fichier", "type_mime", "taille"]
@@ -268,7 +273,9 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Adhesion)
-class AdhesionAdmin(HistoriqueFigeAdminMixin, SimpleHistoryAdmin):
+class AdhesionAdmin(
+    HistoriqueFigeAdminMixin, SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin
+):
     champs_figes = ("commune", "formule", "date_effet")
     list_display = ["commune", "formule", "date_effet", "dernier_jour", "statut_affiche"]
     list_filter = ["formule", "commune__departement", "motif_fin"]
@@ -357,7 +364,7 @@ class AdhesionAdmin(HistoriqueFigeAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, admin.ModelAdmin):
     list_display = ["titre", "type", "commune", "depose_le", "lien"]
     list_filter = ["type"]
     list_select_related = ["commune"]
@@ -378,7 +385,7 @@ class DocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Rattachement)
-class RattachementAdmin(admin.ModelAdmin):
+class RattachementAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, admin.ModelAdmin):
     list_display = ["utilisateur", "commune", "etablissement"]
     list_select_related = ["utilisateur", "commune", "etablissement"]
     search_fields = ["utilisateur__username", "utilisateur__email", "commune__nom"]

@@ -17,8 +17,10 @@ from simple_history.models import HistoricalRecords
 
 from membres.fichiers import verifier_fichier
 from outils.dates import ajouter_mois, chevauche, veille
+from outils.formats import formater_euros, quantite_unite
 from outils.historique import refuser_si_fige
 from outils.identifiants import siret_de_siren, siret_valide, valider_siren, valider_siret
+from outils.requetes import OrdreFrancais
 
 insee_validator = RegexValidator(r"^(\d{5}|2[AB]\d{3})$", "Le code INSEE compte 5 caractères.")
 code_postal_validator = RegexValidator(r"^\d{5}$", "Le code postal compte 5 chiffres.")
@@ -111,7 +113,8 @@ class Commune(models.Model):
     class Meta:
         verbose_name = "commune"
         verbose_name_plural = "communes"
-        ordering = ["nom"]
+        # French order: « Béganne » before « Bruc-sur-Aff » (ICU collation on PostgreSQL).
+        ordering = [OrdreFrancais("nom")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(revue_date__isnull=True) | ~Q(revue_conclusion=""),
@@ -694,7 +697,11 @@ class TarifDerogatoire(models.Model):
         ]
 
     def __str__(self):
-        valeur = f"{self.jours} j" if self.service == self.Service.NIVEAU1 else f"{self.montant} €"
+        valeur = (
+            quantite_unite(self.jours, "jour")
+            if self.service == self.Service.NIVEAU1
+            else formater_euros(self.montant)
+        )
         return f"{self.get_service_display()} : {valeur}"
 
     def clean(self):

@@ -12,6 +12,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from missions.dotations import Niveau, alertes_pour
 from missions.models import DEMI_JOURNEES_MAX_PAR_JOUR, Intervention, Mission
+from outils.admin_filtres import RechercheSansAccentsMixin
+from outils.formulaires import SaisieFrancaiseMixin
 
 NIVEAUX_MESSAGES = {
     Niveau.ALERTE: messages.WARNING,
@@ -56,7 +58,7 @@ class InterventionFormSet(BaseInlineFormSet):
                 )
 
 
-class InterventionInline(admin.TabularInline):
+class InterventionInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = Intervention
     formset = InterventionFormSet
     extra = 1
@@ -87,7 +89,7 @@ class AnneeDebutFilter(admin.SimpleListFilter):
 
 
 @admin.register(Mission)
-class MissionAdmin(SimpleHistoryAdmin):
+class MissionAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = [
         "reference_affichee",
         "commune",
@@ -163,7 +165,7 @@ class MissionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Intervention)
-class InterventionAdmin(SimpleHistoryAdmin):
+class InterventionAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = ["date", "commune", "mission", "agent", "demi_journees", "note"]
     list_filter = ["agent", "mission__diagnostic", "mission__commune__departement"]
     list_select_related = ["mission__commune", "agent"]

@@ -31,7 +31,7 @@ from django.db.models import Exists, OuterRef, QuerySet, TextChoices
 
 from membres.models import Adhesion, Commune, libelles_formules
 from missions.models import Intervention
-from outils.formats import formater_euros, formater_nombre, formater_quantite
+from outils.formats import de_commune, formater_euros, formater_nombre, formater_quantite
 from tarification import calcul
 from tarification.contribution import Contribution, VolumeAnnuel, contributions, etat_du_volume
 from tarification.deja_facture import elements_factures
@@ -491,7 +491,7 @@ def alertes_pour(commune, annees) -> list[Alerte]:
             alertes.append(
                 Alerte(
                     Niveau.ALERTE,
-                    f"Les demi-journées {annee} de {commune.nom} sont déjà facturées par le titre "
+                    f"Les demi-journées {annee} {de_commune(commune.nom)} sont déjà facturées par le titre "
                     f"n° {titre.numero} (exercice {titre.exercice}, "
                     f"{formater_euros(ligne.montant)}) : ce titre ne change plus ; la "
                     "prochaine campagne facture l'écart par un titre complémentaire, ou le "

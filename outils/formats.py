@@ -81,6 +81,14 @@ def formater_annee(annee: int) -> str:
     return str(int(annee))
 
 
+def nom_personne(utilisateur) -> str:
+    """A person as people name her: « Camille Martin », her login only when no name is set."""
+    if utilisateur is None:
+        return "—"
+    nom = f"{utilisateur.first_name} {utilisateur.last_name}".strip()
+    return nom or utilisateur.get_username()
+
+
 def de_commune(nom: str) -> str:
     """« de Redon », « d'Allaire », « des Fougerêts » (Les Fougerêts), « du Temple »."""
     if nom.startswith("Les "):

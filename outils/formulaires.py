@@ -1,6 +1,7 @@
 """Form fields for French input."""
 
 from django import forms
+from django.db import models
 
 # Spaces a French user or a copy-paste puts between thousands: space, no-break space,
 # narrow no-break space.
@@ -23,3 +24,12 @@ class NombreFrancais(forms.DecimalField):
             for espace in ESPACES:
                 value = value.replace(espace, "")
         return super().to_python(value)
+
+
+class SaisieFrancaiseMixin:
+    """Admin pages (lists, forms, inlines) read and show decimals the French way: « 1 234,50 »
+    is accepted and « 990,00 » shown, never « 990.00 »."""
+
+    formfield_overrides = {
+        models.DecimalField: {"form_class": NombreFrancais},
+    }

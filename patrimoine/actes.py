@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from membres.models import Adhesion, Commune, Document
-from outils.formats import formater_date, formater_euros
+from outils.formats import de_commune, formater_date, formater_euros
 from patrimoine import calculs, sortie
 from patrimoine.models import (
     Audit,
@@ -251,7 +251,7 @@ def _adhesion_resiliee(adhesion: Adhesion) -> Adhesion:
     )
     if adhesion.motif_fin != Adhesion.MotifFin.RESILIATION or adhesion.dernier_jour is None:
         raise ValidationError(
-            f"L'adhésion de {adhesion.commune.nom} n'est pas résiliée : un état de sortie "
+            f"L'adhésion {de_commune(adhesion.commune.nom)} n'est pas résiliée : un état de sortie "
             "s'établit pour un membre en préavis, à son dernier jour (art. 2.4, M4)."
         )
     return adhesion

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from outils.admin_filtres import RechercheSansAccentsMixin
+from outils.formulaires import SaisieFrancaiseMixin
 from outils.templatetags.format_fr import euros
 from patrimoine.models import (
     Audit,
@@ -21,13 +23,13 @@ from patrimoine.models import (
 )
 
 
-class ConstatInline(admin.StackedInline):
+class ConstatInline(SaisieFrancaiseMixin, admin.StackedInline):
     model = Constat
     extra = 0
     fields = [("axe", "ordre"), "texte"]
 
 
-class PreconisationInline(admin.StackedInline):
+class PreconisationInline(SaisieFrancaiseMixin, admin.StackedInline):
     model = Preconisation
     extra = 0
     fields = [("axe", "priorite"), "texte"]
@@ -56,7 +58,7 @@ class StatutAuditFilter(admin.SimpleListFilter):
 
 
 @admin.register(Audit)
-class AuditAdmin(SimpleHistoryAdmin):
+class AuditAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = ["commune", "origine", "demande_le", "etat", "livre_le", "lien_page"]
     list_filter = [StatutAuditFilter, "origine"]
     list_select_related = ["commune"]
@@ -107,7 +109,7 @@ class AuditAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Bien)
-class BienAdmin(SimpleHistoryAdmin):
+class BienAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = [
         "designation",
         "commune",
@@ -124,7 +126,7 @@ class BienAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Contrat)
-class ContratAdmin(SimpleHistoryAdmin):
+class ContratAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = [
         "fournisseur",
         "objet",
@@ -143,7 +145,7 @@ class ContratAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TransfertBien)
-class TransfertBienAdmin(SimpleHistoryAdmin):
+class TransfertBienAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = ["bien", "commune", "transfere_le", "valeur", "duree_amortissement_ans"]
     list_select_related = ["bien__commune"]
     search_fields = ["bien__designation", "bien__commune__nom", "decision_numero"]
@@ -161,7 +163,7 @@ class TransfertBienAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TransfertContrat)
-class TransfertContratAdmin(SimpleHistoryAdmin):
+class TransfertContratAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     list_display = ["contrat", "commune", "sort", "le", "periode_fin", "montant_periode"]
     list_filter = ["sort", "a_la_sortie"]
     list_select_related = ["contrat__commune"]
@@ -191,7 +193,7 @@ class TransfertContratAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(EtatDeSortie)
-class EtatDeSortieAdmin(SimpleHistoryAdmin):
+class EtatDeSortieAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     """Read-only: an état is computed, completed, validated and issued on its own page."""
 
     list_display = ["adhesion", "dernier_jour", "statut", "total_affiche", "lien_page"]

@@ -10,6 +10,7 @@ from datetime import date
 from django.http import HttpResponse
 
 from outils.exports import TYPE_CSV, TYPE_XLSX, Feuille, contenu_csv, contenu_xlsx
+from outils.formats import de_commune
 from patrimoine.models import Bien, Contrat, TransfertBien, TransfertContrat
 
 
@@ -225,5 +226,9 @@ def reponse_xlsx(nom: str, *, commune=None, jour: date) -> HttpResponse:
         Feuille("Inventaire — biens", ENTETES_BIENS, lignes_biens(commune)),
         Feuille("Inventaire — contrats", ENTETES_CONTRATS, lignes_contrats(commune)),
     ]
-    titre = f"Registre de {commune.nom}" if commune is not None else "Registre du service commun"
+    titre = (
+        f"Registre {de_commune(commune.nom)}"
+        if commune is not None
+        else "Registre du service commun"
+    )
     return _reponse(contenu_xlsx(feuilles, titre=titre), TYPE_XLSX, nom)

@@ -17,10 +17,12 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from membres.models import Adhesion, Commune
+from outils.formats import de_commune
 from outils.requetes import compte
 from patrimoine import actes, exports, sortie
 from patrimoine.forms import (
@@ -43,6 +45,8 @@ from patrimoine.models import (
     TransfertContrat,
 )
 from securite.roles import reserve_personnel
+from tarification.titres import confirmation
+from tarification.titres.confirmation import confirme, page_confirmation
 
 VOIR = "patrimoine.view_audit"
 MODIFIER_AUDIT = "patrimoine.change_audit"
@@ -531,7 +535,27 @@ def sortie_rouvrir(request, pk):
 @require_POST
 @dsi_requis(EMETTRE)
 def sortie_emettre(request, pk):
+    """Art. 2.4 — the recap of the frais de sortie titre, then (« confirme ») its issue."""
     etat = _get_etat_for_user(request.user, pk)
+    factures = [
+        (ligne.libelle, ligne.montant)
+        for ligne in etat.lignes.order_by("ordre", "pk")
+        if ligne.facturee
+    ]
+    if not confirme(request) and etat.statut == EtatDeSortie.Statut.VALIDE and factures:
+        try:
+            recap = confirmation.frais_de_sortie(etat.adhesion, factures)
+        except ValidationError as erreur:
+            _messages_erreur(request, erreur)
+            return redirect("patrimoine:sortie", pk=etat.pk)
+        return page_confirmation(
+            request,
+            [recap],
+            titre_page=f"Frais de sortie {de_commune(etat.adhesion.commune.nom)}",
+            bouton="Émettre le titre de frais de sortie",
+            retour=reverse("patrimoine:sortie", args=[etat.pk]),
+            modifiable=False,
+        )
     try:
         titre = actes.emettre_etat_de_sortie(etat=etat, par=request.user)
     except ValidationError as erreur:

@@ -8,6 +8,8 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from outils.admin_filtres import RechercheSansAccentsMixin
+from outils.formulaires import SaisieFrancaiseMixin
 from portail import actes
 from portail.models import DemandeModification, FicheProjet
 
@@ -66,7 +68,7 @@ def _page_intermediaire(modeladmin, request, queryset, form, titre, action, bout
 
 
 @admin.register(FicheProjet)
-class FicheProjetAdmin(SimpleHistoryAdmin):
+class FicheProjetAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     nom_objet = "fiche"
     list_display = [
         "intitule",
@@ -164,7 +166,7 @@ class FicheProjetAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(DemandeModification)
-class DemandeModificationAdmin(SimpleHistoryAdmin):
+class DemandeModificationAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     nom_objet = "demande"
     list_display = [
         "commune",

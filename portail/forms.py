@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from membres.models import Contact
+from outils.formats import de_commune
 from outils.formulaires import NombreFrancais
 from outils.identifiants import valider_siret
 from portail.models import FicheProjet
@@ -291,7 +292,7 @@ class AdhererForm(forms.Form):
     def __init__(self, *args, commune, etablissements, **kwargs):
         super().__init__(*args, **kwargs)
         self.etablissements = {str(e.pk): e for e in etablissements}
-        self.fields["membre"].choices = [("", f"La commune de {commune.nom}")] + [
+        self.fields["membre"].choices = [("", f"La commune {de_commune(commune.nom)}")] + [
             (str(e.pk), e.nom) for e in etablissements
         ]
         self.fields["membre"].required = False

@@ -20,6 +20,7 @@ from membres.models import Adhesion, Commune, Contact, Document, Etablissement, 
 from missions.dotations import bilan_niveau1
 from missions.models import Intervention, Mission
 from missions.pdf import rendre_lettre_mission
+from outils.formats import de_commune
 from patrimoine import sortie as sortie_patrimoine
 from patrimoine.models import Audit, Bien, Contrat, EtatDeSortie
 from portail import actes
@@ -473,7 +474,7 @@ def groupement_retrait(request, commune, pk):
         else:
             messages.success(
                 request,
-                f"Retrait de {adhesion.nom_membre} notifié au coordonnateur le "
+                f"Retrait {de_commune(adhesion.nom_membre)} notifié au coordonnateur le "
                 f"{timezone.localdate():%d/%m/%Y}.",
             )
             return redirect("portail:groupement", code_insee=commune.code_insee, pk=groupement.pk)

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from outils.formulaires import SaisieFrancaiseMixin
 from securite.models import ReinitialisationSecondFacteur
 
 
 @admin.register(ReinitialisationSecondFacteur)
-class ReinitialisationSecondFacteurAdmin(admin.ModelAdmin):
+class ReinitialisationSecondFacteurAdmin(SaisieFrancaiseMixin, admin.ModelAdmin):
     """Read-only: resets are made on their page (/compte/second-facteur/reinitialisations/)."""
 
     list_display = ["utilisateur", "le", "par", "motif", "appareils"]

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -6,15 +5,13 @@ from django.views.generic import RedirectView
 
 from membres import views as membres_views
 from securite import views as securite_views
+from securite.site_admin import SiteAdminSecondFacteur
 
 admin.site.site_header = "servicecommun — administration"
 admin.site.site_title = "servicecommun"
 admin.site.index_title = "Service commun des systèmes d'information"
-if settings.STAFF_OTP_REQUIRED:
-    # Every staff page needs a second factor (securite.middleware); the admin checks it too.
-    from django_otp.admin import OTPAdminSite
-
-    admin.site.__class__ = OTPAdminSite
+# Every staff page needs a second factor (securite.middleware); the admin checks it too.
+admin.site.__class__ = SiteAdminSecondFacteur
 
 urlpatterns = [
     path("", membres_views.accueil, name="accueil"),

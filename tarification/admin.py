@@ -11,6 +11,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
+from outils.admin_filtres import RechercheSansAccentsMixin
+from outils.formulaires import SaisieFrancaiseMixin
 from outils.historique import HistoriqueFigeAdminMixin, raison_figee
 from tarification import calcul
 from tarification.litiges import verifier_cloture
@@ -96,7 +98,7 @@ class LigneBaremeFormSet(forms.BaseInlineFormSet):
             )
 
 
-class LigneBaremeInline(admin.TabularInline):
+class LigneBaremeInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = LigneBareme
     form = LigneBaremeForm
     formset = LigneBaremeFormSet
@@ -121,7 +123,9 @@ class LigneBaremeInline(admin.TabularInline):
 
 
 @admin.register(VersionBareme)
-class VersionBaremeAdmin(HistoriqueFigeAdminMixin, SimpleHistoryAdmin):
+class VersionBaremeAdmin(
+    HistoriqueFigeAdminMixin, SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin
+):
     champs_figes = VersionBareme.CHAMPS_FIGES
     list_display = [
         "libelle",
@@ -145,7 +149,7 @@ class VersionBaremeAdmin(HistoriqueFigeAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Emetteur)
-class EmetteurAdmin(SimpleHistoryAdmin):
+class EmetteurAdmin(SaisieFrancaiseMixin, SimpleHistoryAdmin):
     """The issuer is a single row (pk=1): it can be created once and never deleted."""
 
     list_display = ["nom", "siren", "ville", "ordonnateur_nom"]
@@ -231,7 +235,7 @@ class EtapeLitigeFormSet(forms.BaseInlineFormSet):
         verifier_cloture(self.instance.issue, len(etapes))
 
 
-class EtapeLitigeInline(admin.TabularInline):
+class EtapeLitigeInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = EtapeLitige
     formset = EtapeLitigeFormSet
     extra = 0
@@ -239,7 +243,7 @@ class EtapeLitigeInline(admin.TabularInline):
 
 
 @admin.register(Litige)
-class LitigeAdmin(SimpleHistoryAdmin):
+class LitigeAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     """Art. 2.5 — disputes on a member or one of its titres, their conciliation or mediation
     steps and their outcome (shown on the titre's page and in the bilan)."""
 
@@ -264,7 +268,7 @@ from tarification.titres import admin as admin_titres  # noqa: E402,F401  (regis
 
 
 @admin.register(Signataire)
-class SignataireAdmin(SimpleHistoryAdmin):
+class SignataireAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistoryAdmin):
     """B10 — the delegation register: who may sign bordereaux, and when."""
 
     list_display = ["__str__", "role", "debut", "fin", "arrete_numero"]

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from membres.models import Commune, Formule, Population
+from outils.formats import de_commune
 from tarification import calcul
 
 _BLANCS = re.compile(r"[\s\u00a0\u202f]+")
@@ -85,7 +86,7 @@ class SimulateurForm(forms.Form):
                     enregistree.valeur, enregistree.millesime, enregistree.get_nature_display()
                 )
                 donnees["origine_population"] = (
-                    f"{enregistree.get_nature_display()} de {commune.nom} en vigueur en {annee} "
+                    f"{enregistree.get_nature_display()} {de_commune(commune.nom)} en vigueur en {annee} "
                     f"(millésime INSEE {enregistree.millesime})"
                 )
         return donnees

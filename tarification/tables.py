@@ -6,6 +6,7 @@ import django_tables2 as tables
 from django.db.models import F
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from outils.formats import formater_euros
 from tarification.models import Campagne, TitreDeRecettes
@@ -135,7 +136,14 @@ class CampagneTable(tables.Table):
         return formater_euros(record.montant or Decimal("0.00"))
 
     def render_pdf(self, record):
-        return f"{record.pdf_rendus or 0} / {record.pdf_attendus or 0}"
+        rendus, attendus = record.pdf_rendus or 0, record.pdf_attendus or 0
+        return format_html(
+            '<span data-progression="campagne-{}"{}>{} / {}</span>',
+            record.pk,
+            mark_safe(" data-en-cours") if rendus < attendus else "",  # noqa: S308 (a constant)
+            rendus,
+            attendus,
+        )
 
     def render_voir(self, value):
         return format_html(
@@ -143,14 +151,41 @@ class CampagneTable(tables.Table):
         )
 
 
+# The badge of each state of a titre (its class in tarification.css).
+ETIQUETTES_ETAT = {
+    "emis": "etiquette--ok",
+    "reduit": "etiquette--avertissement",
+    "annule": "etiquette--alerte",
+    "correction": "",
+}
+
+
+def etiquette_etat(titre) -> str:
+    etat = titre.etat()
+    return format_html(
+        '<span class="etiquette {}">{}</span>',
+        ETIQUETTES_ETAT[etat],
+        titre.get_nature_display() if etat == "correction" else TitreDeRecettes.Etat(etat).label,
+    )
+
+
 class TitreTable(tables.Table):
+    """The issued titres with their state, net of their corrections, and what remains to be
+    collected (the net until payments are recorded). Read through ``avec_etat()``."""
+
     numero = tables.Column(verbose_name="N°", attrs={"td": {"class": "montant"}})
     exercice = tables.Column(verbose_name="Exercice")
+    bordereau = tables.Column(
+        verbose_name="Bordereau", accessor="bordereau__numero", order_by=("bordereau__numero",)
+    )
     date_emission = tables.DateColumn(verbose_name="Date", format="d/m/Y")
     nature = tables.Column(verbose_name="Nature")
     debiteur_nom = tables.Column(verbose_name="Débiteur")
     objet = tables.Column(verbose_name="Objet", orderable=False)
-    total = MontantColumn(verbose_name="Montant")
+    total = MontantColumn(verbose_name="Montant émis")
+    net = MontantColumn(verbose_name="Net", orderable=False)
+    reste = MontantColumn(verbose_name="Reste à recouvrer", accessor="net", orderable=False)
+    etat = tables.Column(verbose_name="État", empty_values=(), orderable=False)
     numero_officiel = tables.Column(verbose_name="N° officiel")
     pdf = tables.Column(verbose_name="PDF", orderable=False, empty_values=())
 
@@ -159,11 +194,15 @@ class TitreTable(tables.Table):
         fields = [
             "numero",
             "exercice",
+            "bordereau",
             "date_emission",
             "nature",
             "debiteur_nom",
             "objet",
             "total",
+            "net",
+            "reste",
+            "etat",
             "numero_officiel",
             "pdf",
         ]
@@ -174,6 +213,19 @@ class TitreTable(tables.Table):
         return format_html(
             '<a href="{}">{}</a>', reverse("tarification:titre", args=[record.pk]), record.numero
         )
+
+    def render_bordereau(self, value):
+        return f"n° {value}"
+
+    def render_net(self, record):
+        return "—" if record.est_correction else formater_euros(record.net)
+
+    def render_reste(self, record):
+        # Payments are not recorded yet: what remains is the net.
+        return "—" if record.est_correction else formater_euros(record.net)
+
+    def render_etat(self, record):
+        return etiquette_etat(record)
 
     def render_pdf(self, record):
         if not record.pdf:

@@ -24,6 +24,7 @@ urlpatterns = [
     ),
     path("campagnes/<int:pk>/", vues_campagne.campagne, name="campagne"),
     # Bordereaux, titres and the acts that issue them (B3–B8).
+    path("bordereaux/", vues_titres.bordereaux, name="bordereaux"),
     path("bordereaux/<int:pk>/titres.zip", vues_titres.bordereau_zip, name="bordereau_zip"),
     path("bordereaux/<int:pk>/bordereau.csv", vues_titres.bordereau_csv, name="bordereau_csv"),
     path("bordereaux/<int:pk>/bordereau.xlsx", vues_titres.bordereau_xlsx, name="bordereau_xlsx"),

@@ -13,6 +13,8 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from outils.formats import de_commune
+
 
 def pdf_minimal(titre: str = "Pièce") -> bytes:
     """A real one-page PDF (the uploads are checked by structure), told apart by its title."""
@@ -423,11 +425,11 @@ def construire(commune, *, formule, population, numero_titre, agent, utilisateur
     adhesion.full_clean()
     adhesion.save()
     etablissement = Etablissement.objects.create(
-        commune=commune, type="ccas", nom=f"CCAS de {commune.nom}"
+        commune=commune, type="ccas", nom=f"CCAS {de_commune(commune.nom)}"
     )
     contact = Contact.objects.create(
         commune=commune,
-        nom=f"Secrétariat de {commune.nom}",
+        nom=f"Secrétariat {de_commune(commune.nom)}",
         email=f"secretariat.{commune.code_insee}@demo.invalid",
         decideur=True,
         technique=True,
@@ -448,7 +450,7 @@ def construire(commune, *, formule, population, numero_titre, agent, utilisateur
         commune=commune,
         adhesion=adhesion,
         type="deliberation",
-        titre=f"Délibération d'adhésion de {commune.nom}",
+        titre=f"Délibération d'adhésion {de_commune(commune.nom)}",
         fichier=SimpleUploadedFile("deliberation.pdf", PDF),
     )
     document.full_clean()
@@ -466,7 +468,7 @@ def construire(commune, *, formule, population, numero_titre, agent, utilisateur
         mission=mission, date=date(aujourdhui.year, 1, 5), agent=agent, demi_journees=2
     )
     groupement, (adhesion_groupement,) = lancer_groupement(
-        f"Téléphonie de {commune.nom}", commune, par=agent
+        f"Téléphonie {de_commune(commune.nom)}", commune, par=agent
     )
     demande = DemandeModification.objects.create(
         commune=commune, siret="21560001600012", demandee_par=utilisateur

@@ -12,6 +12,8 @@ from outils.formats import (
     formater_euros,
     formater_nombre,
     formater_quantite,
+    nom_personne,
+    quantite_unite,
 )
 
 register = template.Library()
@@ -60,6 +62,21 @@ def annee(valeur):
     if valeur is None or valeur == "":
         return "—"
     return formater_annee(valeur)
+
+
+@register.filter
+def avec_unite(valeur, unite):
+    """« {{ besoin.quantite|avec_unite:besoin.unite }} » → « 85 lignes », « 1 site »."""
+    if valeur is None or valeur == "":
+        return "—"
+    valeur = valeur if isinstance(valeur, Decimal | int) else Decimal(str(valeur))
+    return quantite_unite(valeur, unite) if unite else formater_quantite(valeur)
+
+
+@register.filter
+def personne(utilisateur):
+    """« {{ titre.emis_par|personne }} » → « Camille Martin » (never a bare login if named)."""
+    return nom_personne(utilisateur)
 
 
 @register.filter

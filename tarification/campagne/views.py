@@ -259,7 +259,11 @@ def campagne(request, pk):
     bordereaux = list(
         campagne.bordereaux.annotate(montant=Sum("titres__total")).order_by("exercice", "numero")
     )
-    titres = TitreDeRecettes.objects.filter(bordereau__campagne=campagne)
+    titres = (
+        TitreDeRecettes.objects.filter(bordereau__campagne=campagne)
+        .avec_etat()
+        .select_related("bordereau")
+    )
     table = TitreTable(titres, order_by=("numero",))
     RequestConfig(request, paginate={"per_page": LIGNES_PAR_PAGE}).configure(table)
     mandats = list(campagne.demandes_mandat.select_related("titre", "ligne").order_by("pk"))

@@ -8,6 +8,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
+
+from outils.formats import formater_euros
 
 
 class TitreImmuable(Exception):
@@ -221,6 +224,28 @@ class TitreQuerySet(models.QuerySet):
     def emis(self):
         return self.filter(statut=TitreDeRecettes.Statut.EMIS)
 
+    def avec_etat(self):
+        """Each titre with what its issued corrections take off (``corrige_total``, zero or
+        negative), its net amount (``net``) and whether an annulation exists (``annule``): two
+        subqueries, whatever the number of titres listed."""
+        corrections = TitreDeRecettes.objects.filter(
+            corrige=models.OuterRef("pk"), statut=TitreDeRecettes.Statut.EMIS
+        )
+        somme = (
+            corrections.order_by()
+            .values("corrige")
+            .annotate(somme=models.Sum("total"))
+            .values("somme")
+        )
+        zero = models.Value(Decimal("0.00"), output_field=_MONTANT)
+        return self.annotate(
+            corrige_total=Coalesce(models.Subquery(somme, output_field=_MONTANT), zero),
+            net=models.ExpressionWrapper(
+                models.F("total") + models.F("corrige_total"), output_field=_MONTANT
+            ),
+            annule=models.Exists(corrections.filter(nature=TitreDeRecettes.Nature.ANNULATION)),
+        )
+
     def update(self, **kwargs):
         # B4 — bulk updates cannot alter an issued titre either (QuerySet.update skips save()).
         interdits = set(kwargs) - CHAMPS_MODIFIABLES_APRES_EMISSION
@@ -236,6 +261,9 @@ class TitreQuerySet(models.QuerySet):
                 "Un titre émis ne peut être supprimé : émettez un titre d'annulation."
             )
         return super().delete()
+
+
+_MONTANT = models.DecimalField(max_digits=12, decimal_places=2)
 
 
 def chemin_titre_pdf(instance, filename):
@@ -427,6 +455,33 @@ class TitreDeRecettes(models.Model):
     def est_correction(self) -> bool:
         return self.nature in self.Nature.corrections()
 
+    class Etat(models.TextChoices):
+        """What became of an issued titre (read from its corrections, never stored)."""
+
+        EMIS = "emis", "émis"
+        REDUIT = "reduit", "réduit"
+        ANNULE = "annule", "annulé"
+        CORRECTION = "correction", "correction"
+
+    def etat(self, corrige_total: Decimal | None = None, annule: bool | None = None) -> str:
+        """Its state; ``corrige_total`` and ``annule`` come from ``avec_etat()`` when the
+        titre was read through it (no query then)."""
+        if self.est_correction:
+            return self.Etat.CORRECTION
+        if corrige_total is None:
+            corrige_total = getattr(self, "corrige_total", None)
+        if annule is None:
+            annule = getattr(self, "annule", None)
+        if corrige_total is None or annule is None:
+            corrections = self.corrections.filter(statut=self.Statut.EMIS)
+            corrige_total = corrections.aggregate(s=models.Sum("total"))["s"] or Decimal("0.00")
+            annule = corrections.filter(nature=self.Nature.ANNULATION).exists()
+        if annule or (corrige_total and self.total + corrige_total <= 0):
+            return self.Etat.ANNULE
+        if corrige_total:
+            return self.Etat.REDUIT
+        return self.Etat.EMIS
+
     @property
     def reference(self) -> str:
         return f"{self.exercice}-{self.numero:05d}" if self.numero else "brouillon"
@@ -611,7 +666,7 @@ class LigneTitre(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.libelle} : {self.montant} €"
+        return f"{self.libelle} : {formater_euros(self.montant)}"
 
     def save(self, *args, **kwargs):
         if TitreDeRecettes.objects.filter(

@@ -11,9 +11,11 @@ from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import ActionLocation
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
-from outils.admin_filtres import filtre_annees
+from outils.admin_filtres import RechercheSansAccentsMixin, filtre_annees
+from outils.formats import nom_personne
+from outils.formulaires import SaisieFrancaiseMixin
 from tarification.models import (
     Acquittement,
     Bordereau,
@@ -29,7 +31,7 @@ from tarification.models import (
 )
 
 
-class LigneTitreInline(admin.TabularInline):
+class LigneTitreInline(SaisieFrancaiseMixin, admin.TabularInline):
     model = LigneTitre
     fk_name = "titre"
     extra = 0
@@ -66,7 +68,9 @@ class LectureSeuleMixin:
 
 
 @admin.register(TitreDeRecettes)
-class TitreDeRecettesAdmin(LectureSeuleMixin, admin.ModelAdmin):
+class TitreDeRecettesAdmin(
+    SaisieFrancaiseMixin, RechercheSansAccentsMixin, LectureSeuleMixin, admin.ModelAdmin
+):
     list_display = [
         "numero",
         "exercice",
@@ -87,7 +91,7 @@ class TitreDeRecettesAdmin(LectureSeuleMixin, admin.ModelAdmin):
     ordering = ["-exercice", "-budget", "-numero"]
     show_full_result_count = False
     inlines = [LigneTitreInline]
-    readonly_fields = ["pages"]
+    readonly_fields = ["pages", "emetteur_lisible", "emis_par_nom"]
     fieldsets = [
         (
             None,
@@ -122,12 +126,31 @@ class TitreDeRecettesAdmin(LectureSeuleMixin, admin.ModelAdmin):
                     ("piece_jointe", "piece_jointe_sha256"),
                     "empreinte",
                     "empreinte_precedente",
-                    "emetteur",
-                    ("emis_par", "cree_le"),
+                    "emetteur_lisible",
+                    ("emis_par_nom", "cree_le"),
                 ]
             },
         ),
     ]
+
+    @admin.display(description="émetteur (copie à l'émission)")
+    def emetteur_lisible(self, obj):
+        """The issuer's snapshot as the titre printed it, not as a JSON dump."""
+        copie = (obj.emetteur or {}) if obj else {}
+        if not copie:
+            return "—"
+        return format_html(
+            "<dl>{}</dl>",
+            format_html_join(
+                "",
+                "<dt>{}</dt><dd>{}</dd>",
+                ((cle.replace("_", " ").capitalize(), valeur) for cle, valeur in copie.items()),
+            ),
+        )
+
+    @admin.display(description="émis par")
+    def emis_par_nom(self, obj):
+        return nom_personne(obj.emis_par) if obj else "—"
 
     @admin.display(description="pages")
     def pages(self, obj):
@@ -140,7 +163,7 @@ class TitreDeRecettesAdmin(LectureSeuleMixin, admin.ModelAdmin):
 
 
 @admin.register(Bordereau)
-class BordereauAdmin(LectureSeuleMixin, admin.ModelAdmin):
+class BordereauAdmin(SaisieFrancaiseMixin, LectureSeuleMixin, admin.ModelAdmin):
     list_display = [
         "numero",
         "exercice",
@@ -157,14 +180,14 @@ class BordereauAdmin(LectureSeuleMixin, admin.ModelAdmin):
 
 
 @admin.register(Campagne)
-class CampagneAdmin(LectureSeuleMixin, admin.ModelAdmin):
+class CampagneAdmin(SaisieFrancaiseMixin, LectureSeuleMixin, admin.ModelAdmin):
     list_display = ["annee", "exercice", "bordereau", "lancee_par", "lancee_le"]
     list_select_related = ["bordereau", "lancee_par"]
     list_filter = ["annee", "exercice"]
 
 
 @admin.register(DemandeEmission)
-class DemandeEmissionAdmin(LectureSeuleMixin, admin.ModelAdmin):
+class DemandeEmissionAdmin(SaisieFrancaiseMixin, LectureSeuleMixin, admin.ModelAdmin):
     """Who asked to issue which campaign, when, and how it ended (B1)."""
 
     list_display = ["annee", "exercice", "demandee_le", "demandee_par", "etat", "campagne"]
@@ -173,7 +196,7 @@ class DemandeEmissionAdmin(LectureSeuleMixin, admin.ModelAdmin):
 
 
 @admin.register(Compteur)
-class CompteurAdmin(LectureSeuleMixin, admin.ModelAdmin):
+class CompteurAdmin(SaisieFrancaiseMixin, LectureSeuleMixin, admin.ModelAdmin):
     list_display = ["serie", "exercice", "budget", "dernier", "derniere_date"]
     list_filter = ["serie", "exercice"]
 
@@ -197,7 +220,7 @@ class DemandeMandatForm(forms.ModelForm):
 
 
 @admin.register(DemandeMandat)
-class DemandeMandatAdmin(admin.ModelAdmin):
+class DemandeMandatAdmin(SaisieFrancaiseMixin, admin.ModelAdmin):
     """B4 — the mandat requests at account 673 (closed exercices) and their answers."""
 
     form = DemandeMandatForm
@@ -232,7 +255,9 @@ class DemandeMandatAdmin(admin.ModelAdmin):
 
 
 @admin.register(Paiement)
-class PaiementAdmin(LectureSeuleMixin, admin.ModelAdmin):
+class PaiementAdmin(
+    LectureSeuleMixin, SaisieFrancaiseMixin, RechercheSansAccentsMixin, admin.ModelAdmin
+):
     list_display = ["titre", "date", "montant", "trop_percu", "reference", "source", "auteur"]
     list_filter = ["source", "titre__exercice"]
     list_select_related = ["titre", "auteur"]
@@ -241,7 +266,9 @@ class PaiementAdmin(LectureSeuleMixin, admin.ModelAdmin):
 
 
 @admin.register(EvenementTitre)
-class EvenementTitreAdmin(LectureSeuleMixin, admin.ModelAdmin):
+class EvenementTitreAdmin(
+    LectureSeuleMixin, SaisieFrancaiseMixin, RechercheSansAccentsMixin, admin.ModelAdmin
+):
     list_display = ["titre", "nature", "date", "motif", "deliberation", "source", "auteur"]
     list_filter = ["nature", "source", "titre__exercice"]
     list_select_related = ["titre", "auteur"]
@@ -249,13 +276,17 @@ class EvenementTitreAdmin(LectureSeuleMixin, admin.ModelAdmin):
 
 
 @admin.register(Rappel)
-class RappelAdmin(LectureSeuleMixin, admin.ModelAdmin):
+class RappelAdmin(
+    LectureSeuleMixin, SaisieFrancaiseMixin, RechercheSansAccentsMixin, admin.ModelAdmin
+):
     list_display = ["titre", "rang", "date", "reste", "destinataire", "envoye"]
     list_select_related = ["titre"]
     search_fields = ["titre__debiteur_nom", "=titre__numero"]
 
 
 @admin.register(Acquittement)
-class AcquittementAdmin(LectureSeuleMixin, admin.ModelAdmin):
+class AcquittementAdmin(
+    LectureSeuleMixin, SaisieFrancaiseMixin, RechercheSansAccentsMixin, admin.ModelAdmin
+):
     list_display = ["nom_fichier", "bordereau", "accepte", "date", "source", "auteur"]
     list_select_related = ["bordereau", "auteur"]

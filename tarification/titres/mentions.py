@@ -4,7 +4,6 @@ is rendered from the titre's own fields, never from live data."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from datetime import date
 
@@ -12,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from membres.models import Adhesion, Commune, Etablissement
+from outils.formats import de_commune
 from outils.identifiants import iban_lisible, siret_valide
 from tarification.models import Emetteur, TitreDeRecettes
 
@@ -147,14 +147,7 @@ MENTIONS_EMETTEUR = [
 
 def nom_debiteur_commune(nom: str) -> str:
     """« Commune d'Allaire », « Commune de Redon », « Commune des Fougerêts »."""
-    if nom.startswith("Les "):
-        return f"Commune des {nom[4:]}"
-    if nom.startswith("Le "):
-        return f"Commune du {nom[3:]}"
-    initiale = unicodedata.normalize("NFD", nom[:1])[:1].lower()
-    if initiale in "aeiouyh":
-        return f"Commune d'{nom}"
-    return f"Commune de {nom}"
+    return f"Commune {de_commune(nom)}"
 
 
 def copie_debiteur(commune: Commune, etablissement: Etablissement | None = None) -> dict:

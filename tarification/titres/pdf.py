@@ -302,7 +302,8 @@ def rendre_pdfs_bordereau(bordereau_id: int) -> int:
             except ValidationError:
                 logger.exception("Fichier PES du bordereau %s", bordereau_id)
         notifier_titres_emis(
-            TitreDeRecettes.objects.filter(bordereau_id=bordereau_id), pes=bool(bordereau.pes)
+            TitreDeRecettes.objects.filter(bordereau_id=bordereau_id).select_related("corrige"),
+            pes=bool(bordereau.pes),
         )
     return produits
 

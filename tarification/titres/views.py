@@ -15,11 +15,19 @@ task, never here.
 
 import io
 import tempfile
+import uuid
 from decimal import Decimal
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.paginator import Paginator
+from django.db.models import Count, DecimalField, Exists, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,6 +36,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_tables2 import RequestConfig
 
 from membres.models import Adhesion
+from outils.formats import de_commune, formater_euros, quantite_unite
+from outils.requetes import compte
 from securite.roles import (
     FINANCES,
     a_le_role,
@@ -39,9 +49,10 @@ from tarification.deja_facture import restes_par_ligne
 from tarification.filters import TitreFilter
 from tarification.models import Bordereau, TitreDeRecettes
 from tarification.recouvrement import restes as recouvrement_restes
-from tarification.tables import TitreTable
-from tarification.titres import actes, corrections, exports, pes, recapitulatif
+from tarification.tables import TitreTable, etiquette_etat
+from tarification.titres import actes, confirmation, corrections, exports, pes, recapitulatif
 from tarification.titres import numeros_officiels as numeros_officiels_import
+from tarification.titres.confirmation import a_confirmer, confirme, page_confirmation
 from tarification.titres.forms import (
     AnnulationForm,
     ImportNumerosOfficielsForm,
@@ -164,9 +175,14 @@ def bordereau_signer(request, pk):
         else:
             messages.success(request, "Bordereau récapitulatif produit et signé.")
             return _retour_bordereau(bordereau)
+    contenu = TitreDeRecettes.objects.filter(bordereau=bordereau).aggregate(
+        nombre=Count("pk"), montant=Sum("total")
+    )
     aide = (
-        "Seul le bordereau est signé (CGCT, art. L. 1617-5, 4°) : son récapitulatif nomme le "
-        "signataire et ne se refait pas."
+        f"Le bordereau n° {bordereau.numero} du {bordereau.date_emission:%d/%m/%Y} "
+        f"({bordereau.libelle}) compte {quantite_unite(contenu['nombre'], 'titre')} pour "
+        f"{formater_euros(contenu['montant'] or Decimal('0.00'))}. Seul le bordereau est signé "
+        "(CGCT, art. L. 1617-5, 4°) : son récapitulatif nomme le signataire et ne se refait pas."
     )
     if not possibles.exists():
         aide = (
@@ -259,6 +275,74 @@ def bordereau_relancer(request, pk):
     )
 
 
+class BordereauFilter(forms.Form):
+    exercice = forms.IntegerField(label="Exercice", required=False, min_value=2000)
+    genre = forms.ChoiceField(
+        label="Genre", required=False, choices=[("", "tous"), *Bordereau.Genre.choices]
+    )
+    nature = forms.ChoiceField(
+        label="Nature des titres",
+        required=False,
+        choices=[("", "toutes"), *TitreDeRecettes.Nature.choices],
+    )
+
+
+@reserve_finances
+@permission_required(VOIR_TITRES, raise_exception=True)
+@require_GET
+def bordereaux(request):
+    """Every bordereau, of every nature and exercice (campaigns, appels de fonds, audits,
+    refacturations, frais de sortie, corrections): its titres, total, the progress of its PDFs,
+    its exports, PES file and signed récapitulatif. A fixed number of queries per page."""
+    filtre = BordereauFilter(request.GET or None)
+    qs = Bordereau.objects.annotate(
+        nombre=compte(TitreDeRecettes.objects.all(), "bordereau"),
+        montant=Coalesce(
+            Subquery(
+                TitreDeRecettes.objects.filter(bordereau=OuterRef("pk"))
+                .order_by()
+                .values("bordereau")
+                .annotate(s=Sum("total"))
+                .values("s")
+            ),
+            Value(Decimal("0.00")),
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        ),
+    ).order_by("-exercice", "-numero", "-pk")
+    if filtre.is_valid():
+        if filtre.cleaned_data["exercice"]:
+            qs = qs.filter(exercice=filtre.cleaned_data["exercice"])
+        if filtre.cleaned_data["genre"]:
+            qs = qs.filter(genre=filtre.cleaned_data["genre"])
+        if filtre.cleaned_data["nature"]:
+            qs = qs.filter(
+                Exists(
+                    TitreDeRecettes.objects.filter(
+                        bordereau=OuterRef("pk"), nature=filtre.cleaned_data["nature"]
+                    )
+                )
+            )
+    page = Paginator(qs, LIGNES_PAR_PAGE).get_page(request.GET.get("page"))
+    natures = {}
+    for bordereau_id, nature in (
+        TitreDeRecettes.objects.filter(bordereau__in=[b.pk for b in page])
+        .order_by("nature")
+        .values_list("bordereau_id", "nature")
+        .distinct()
+    ):
+        natures.setdefault(bordereau_id, []).append(TitreDeRecettes.Nature(nature).label)
+    for bordereau in page:
+        bordereau.natures = natures.get(bordereau.pk, [])
+    en_cours = any(not b.pdf_termines for b in page)
+    autres = request.GET.copy()
+    autres.pop("page", None)
+    return render(
+        request,
+        "tarification/bordereaux.html",
+        {"filtre": filtre, "page": page, "en_cours": en_cours, "autres": autres.urlencode()},
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Titres
 # ---------------------------------------------------------------------------------------------
@@ -268,7 +352,10 @@ def bordereau_relancer(request, pk):
 @permission_required(VOIR_TITRES, raise_exception=True)
 @require_GET
 def titres_liste(request):
-    filtre = TitreFilter(request.GET, queryset=TitreDeRecettes.objects.emis())
+    filtre = TitreFilter(
+        request.GET,
+        queryset=TitreDeRecettes.objects.emis().avec_etat().select_related("bordereau"),
+    )
     qs = filtre.qs
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
@@ -307,6 +394,7 @@ def titre(request, pk):
         "tarification/titre.html",
         {
             "titre": titre,
+            "etiquette_etat": etiquette_etat(titre),
             "litiges": litiges,
             "lignes": titre.lignes.order_by("ordre"),
             "corrections": corrections_emises,
@@ -361,9 +449,28 @@ def _page_formulaire(request, titre_page, form, *, titre=None, formset=None, aid
 @require_http_methods(["GET", "POST"])
 def titre_annuler(request, pk):
     titre = _get_titre_for_user(request.user, pk)
+    if titre.est_correction:
+        raise Http404
+    if corrections.exercice_clos(titre):
+        # B4: not offered on a closed exercice; the mandat route is the réduction page's.
+        messages.info(
+            request,
+            f"L'exercice {titre.exercice} est clos : le titre ne s'annule plus par un titre "
+            "d'annulation mais par une demande de mandat au compte 673.",
+        )
+        return redirect("tarification:titre_reduire", pk=titre.pk)
     form = AnnulationForm(data=request.POST or None)
-    if form.is_valid():
+    if form.is_valid() and "modifier" not in request.POST:
         try:
+            if a_confirmer(request):
+                recap = confirmation.annulation(titre, form.cleaned_data["motif"])
+                return page_confirmation(
+                    request,
+                    [recap],
+                    titre_page=f"Annuler le titre n° {titre.numero} (exercice {titre.exercice})",
+                    bouton="Émettre le titre d'annulation",
+                    retour=reverse("tarification:titre", args=[titre.pk]),
+                )
             annulation = corrections.annuler_titre(
                 titre=titre, motif=form.cleaned_data["motif"], par=request.user
             )
@@ -378,8 +485,8 @@ def titre_annuler(request, pk):
         form,
         titre=titre,
         aide="Un titre d'annulation est émis : il reprend chaque ligne en négatif, se réfère au "
-        "titre d'origine, qui ne change pas (B4).",
-        bouton="Émettre le titre d'annulation",
+        "titre d'origine, qui ne change pas (B4). Vous vérifierez le titre avant son émission.",
+        bouton="Vérifier avant d'émettre",
     )
 
 
@@ -393,13 +500,30 @@ def titre_reduire(request, pk):
     clos = corrections.exercice_clos(titre)
     restes = restes_par_ligne(titre) if not titre.est_correction else []
     form = ReductionForm(data=request.POST or None, restes=restes)
-    if form.is_valid():
+    if form.is_valid() and "modifier" not in request.POST:
         donnees = {
             "titre": titre,
             "motif": form.cleaned_data["motif"],
             "lignes": form.cleaned_data["reductions"],
             "par": request.user,
         }
+        if a_confirmer(request):
+            recap = (confirmation.mandats if clos else confirmation.reduction)(
+                titre, form.cleaned_data["motif"], form.cleaned_data["reductions"]
+            )
+            return page_confirmation(
+                request,
+                [recap],
+                titre_page=(
+                    f"Demander un mandat d'annulation — titre n° {titre.numero}"
+                    if clos
+                    else f"Réduire le titre n° {titre.numero} (exercice {titre.exercice})"
+                ),
+                bouton="Enregistrer la demande de mandat"
+                if clos
+                else "Émettre le titre de réduction",
+                retour=reverse("tarification:titre", args=[titre.pk]),
+            )
         try:
             if clos:
                 demandes = corrections.demander_mandats(**donnees)
@@ -428,15 +552,16 @@ def titre_reduire(request, pk):
             "mais par un mandat au compte 673 « titres annulés sur exercices antérieurs ». La "
             "demande est enregistrée avec son motif et compte dès maintenant comme une "
             "correction de ce qui est facturé (B4).",
-            bouton="Enregistrer la demande de mandat",
+            bouton="Vérifier avant d'enregistrer",
         )
     return _page_formulaire(
         request,
         f"Réduire le titre n° {titre.numero} (exercice {titre.exercice})",
         form,
         titre=titre,
-        aide="Un titre de réduction est émis, négatif, qui se réfère au titre d'origine (B4).",
-        bouton="Émettre le titre de réduction",
+        aide="Un titre de réduction est émis, négatif, qui se réfère au titre d'origine (B4). "
+        "Vous vérifierez le titre avant son émission.",
+        bouton="Vérifier avant d'émettre",
     )
 
 
@@ -482,12 +607,22 @@ def audits(request):
 
 @reserve_finances
 @permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def audit_emettre(request, pk):
-    """T2 — issue the audit titre of a recorded delivery (idempotent: an audit already billed
-    shows its titre)."""
+    """T2 — the recap of the audit titre of a recorded delivery, then its issue (idempotent:
+    an audit already billed shows its titre)."""
     adhesion = get_object_or_404(Adhesion.objects.select_related("commune"), pk=pk)
     try:
+        if not confirme(request):
+            recap = confirmation.audit(adhesion)
+            return page_confirmation(
+                request,
+                [recap],
+                titre_page=f"Titre d'audit {de_commune(adhesion.commune.nom)}",
+                bouton="Émettre le titre d'audit",
+                retour=reverse("tarification:audits"),
+                modifiable=False,
+            )
         titre = actes.emettre_titre_audit(adhesion=adhesion, par=request.user)
     except ValidationError as erreur:
         messages.error(request, erreurs(erreur))
@@ -499,14 +634,60 @@ def audit_emettre(request, pk):
 @reserve_finances
 @permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
 @require_http_methods(["GET", "POST"])
+def _facture_en_attente(request):
+    """The invoice uploaded before the recap, kept meanwhile under a signed name (a client
+    cannot point at another file)."""
+    jeton = request.POST.get("facture_jeton")
+    if not jeton or request.FILES.get("facture"):
+        return None, None
+    try:
+        nom = signing.loads(jeton, salt=SEL_FACTURE, max_age=24 * 3600)
+    except signing.BadSignature:
+        return None, None
+    if not default_storage.exists(nom):
+        return None, None
+    with default_storage.open(nom, "rb") as fichier:
+        contenu = fichier.read()
+    return nom, SimpleUploadedFile("facture.pdf", contenu, content_type="application/pdf")
+
+
+SEL_FACTURE = "tarification.refacturation.facture"
+
+
+@reserve_finances
+@permission_required([VOIR_TITRES, EMETTRE], raise_exception=True)
+@require_http_methods(["GET", "POST"])
 def refacturation(request):
-    form = RefacturationForm(data=request.POST or None, files=request.FILES or None)
-    if form.is_valid():
+    fichiers = request.FILES or None
+    attente, facture = _facture_en_attente(request) if request.method == "POST" else (None, None)
+    if facture is not None:
+        fichiers = {"facture": facture}
+    form = RefacturationForm(data=request.POST or None, files=fichiers)
+    if form.is_valid() and "modifier" not in request.POST:
         try:
+            if a_confirmer(request):
+                recap = confirmation.refacturation(**form.cleaned_data)
+                if attente is None:
+                    televersee = form.cleaned_data["facture"]
+                    televersee.seek(0)
+                    attente = default_storage.save(
+                        f"brouillons/refacturations/{uuid.uuid4().hex}.pdf", televersee
+                    )
+                return page_confirmation(
+                    request,
+                    [recap],
+                    titre_page="Refacturation d'un achat en mandat",
+                    bouton="Émettre le titre de refacturation",
+                    retour=reverse("tarification:refacturation"),
+                    modifiable=False,
+                    champs_en_plus=[("facture_jeton", signing.dumps(attente, salt=SEL_FACTURE))],
+                )
             titre = actes.emettre_refacturation(par=request.user, **form.cleaned_data)
         except ValidationError as erreur:
             form.add_error(None, erreurs(erreur))
         else:
+            if attente is not None:
+                default_storage.delete(attente)
             messages.success(request, f"Titre de refacturation n° {titre.numero} émis.")
             return redirect("tarification:titre", pk=titre.pk)
     return _page_formulaire(
@@ -514,6 +695,7 @@ def refacturation(request):
         "Refacturation d'un achat en mandat",
         form,
         aide="Art. 2.3.4 : l'agglomération a acheté pour le membre et payé le fournisseur. "
-        "La facture acquittée (PDF) est jointe au titre.",
-        bouton="Émettre le titre",
+        "La facture acquittée (PDF) est jointe au titre. Vous vérifierez le titre avant son "
+        "émission.",
+        bouton="Vérifier avant d'émettre",
     )

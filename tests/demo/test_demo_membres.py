@@ -59,3 +59,15 @@ def test_demo_is_idempotent_and_accounts_log_in(demo):
     )
     allaire = Rattachement.objects.filter(utilisateur__username="mairie-allaire")
     assert sorted(r.commune.nom for r in allaire) == ["Allaire", "Saint-Jean-la-Poterie"]
+
+
+def test_the_demo_populations_name_their_source_in_french(db):
+    from demo.membres import charger_communes, charger_populations
+    from membres.models import Population
+
+    charger_communes()
+    charger_populations()
+    source = Population.objects.order_by("pk").first().source
+    assert source.startswith("INSEE, populations légales millésime ")
+    assert "en vigueur au 1er janvier" in source and "https://www.insee.fr/" in source
+    assert not Population.objects.filter(source__contains="github").exists()

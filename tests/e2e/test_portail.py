@@ -9,6 +9,7 @@ from types import SimpleNamespace as NS
 import pytest
 from django.utils import timezone
 
+from outils.formats import de_commune
 from portail import urls as portail_urls
 from tests.conftest import construire
 from tests.e2e.conftest import capturer, verifier_accessibilite
@@ -106,7 +107,7 @@ def test_journey_join_a_groupement_and_declare_needs(onglet, monde):
     connecter(onglet)
     onglet.goto(f"/portail/{monde.commune.code_insee}/groupements/")
     onglet.get_by_role("link", name="Accès à internet des mairies").click()
-    onglet.get_by_label(f"La commune de {monde.commune.nom}").check()
+    onglet.get_by_label(f"La commune {de_commune(monde.commune.nom)}").check()
     onglet.get_by_role("button", name="Adhérer au groupement").click()
     assert "est membre du groupement" in onglet.locator(".messages").inner_text()
 

@@ -77,7 +77,12 @@ def test_A4_the_dsi_computes_and_validates_the_etat_finance_issues_it(onglet, so
     onglet.context.clear_cookies()
     connecter(onglet, "finances")
     onglet.goto(url)
-    onglet.get_by_role("button", name=re.compile("Émettre le titre de frais de sortie")).click()
+    onglet.get_by_role("button", name=re.compile("Vérifier et émettre le titre de frais")).click()
+    onglet.wait_for_load_state()
+    assert onglet.get_by_role("heading", name="Vérifier avant d'émettre").is_visible()
+    capturer(onglet, "patrimoine-sortie-recapitulatif")
+    assert verifier_accessibilite(onglet) == []
+    onglet.get_by_role("button", name="Émettre le titre de frais de sortie").click()
     onglet.wait_for_load_state()
     etat = EtatDeSortie.objects.get()
     titre = TitreDeRecettes.objects.get(nature="frais_sortie")

@@ -55,13 +55,13 @@ def test_G6_des_besoins_declares_aux_appels_de_fonds_emis(
     assert reponse.status_code == 302
     assert reponse["Location"] == reverse("groupements:repartition", args=[repartition.pk])
     apercu = client.get(reponse["Location"]).content.decode()
-    assert "Aperçu des parts" in apercu and "Émettre les appels de fonds" not in apercu
+    assert "Aperçu des parts" in apercu and "Vérifier les appels de fonds" not in apercu
     assert not TitreDeRecettes.objects.exists()
     # DSI staff prepare the répartition; only the finance officer issues its titres.
     emettre = reverse("groupements:repartition_emettre", args=[repartition.pk])
     assert client.post(emettre).status_code == 403
     client.force_login(responsable_financier)
-    assert "Émettre les appels de fonds" in client.get(reponse["Location"]).content.decode()
+    assert "Vérifier les appels de fonds" in client.get(reponse["Location"]).content.decode()
 
     # Weights 10 000 / 1 000 / 3 000 / 3 000 / 0 over 17 000: exact shares 5 882,3588…,
     # 588,2358…, 1 764,7076… (twice), 0; the three cents left go to the largest remainders
@@ -75,7 +75,13 @@ def test_G6_des_besoins_declares_aux_appels_de_fonds_emis(
         D("0.00"),
     ]
 
-    reponse = client.post(emettre)
+    # The recap first (debtors, amounts, imputation, exercice): nothing is issued yet.
+    recap = client.post(emettre)
+    assert recap.status_code == 200 and not TitreDeRecettes.objects.exists()
+    contenu = recap.content.decode()
+    assert "Vérifier avant d'émettre" in contenu and "Émettre les 4 appels de fonds" in contenu
+    assert "5\u00a0882,36\u00a0€" in contenu and "0,00\u00a0€" not in contenu
+    reponse = client.post(emettre, {"confirme": "1"})
     assert reponse.status_code == 302
     repartition.refresh_from_db()
     assert repartition.statut == Repartition.Statut.EMISE
@@ -161,7 +167,7 @@ def test_G6_emission_reservee_a_qui_en_a_le_droit(
         == 403
     )
     assert (
-        "Émettre les appels de fonds"
+        "Vérifier les appels de fonds"
         not in client.get(
             reverse("groupements:repartition", args=[repartition.pk])
         ).content.decode()

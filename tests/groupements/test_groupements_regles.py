@@ -87,7 +87,7 @@ def test_G1_etablissement_couvert_par_l_adhesion_de_sa_commune(
 def test_G1_etablissement_d_une_autre_commune_refuse(groupement_factory, membre_eligible, agir):
     a, b = membre_eligible(nom="A"), membre_eligible(nom="B")
     ecole = Etablissement.objects.create(commune=b, nom="École de B", type="ecole")
-    with pytest.raises(ValidationError, match="n'est pas un établissement de A"):
+    with pytest.raises(ValidationError, match="n'est pas un établissement d'A"):
         agir.adherer(groupement_factory(), a, etablissement=ecole)
 
 

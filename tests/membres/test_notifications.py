@@ -107,3 +107,31 @@ def test_B1_a_whole_campaign_is_announced_in_a_fixed_number_of_queries(
     assert len(mail.outbox) == 10
     redon = [m for m in mail.outbox if "35236" in m.to[0]]
     assert len(redon) == 5 and all("Redon" in m.body for m in redon)
+
+
+def test_B4_a_reduction_is_told_as_what_it_takes_off_never_as_a_negative_amount(monde_a):
+    """« a émis le titre … pour un montant de -2 416,50 € » was the message; a correction says
+    what it reduces or annuls, and the debtor's name takes its elision."""
+    from decimal import Decimal
+
+    from tarification.models import TitreDeRecettes
+
+    for nature, verbe in (("reduction", "réduit de"), ("annulation", "annule le titre n° 1")):
+        mail.outbox.clear()
+        correction = TitreDeRecettes(
+            nature=nature,
+            numero=3,
+            exercice=2026,
+            total=Decimal("-2416.50"),
+            commune=monde_a.commune,
+            corrige=monde_a.titre,
+            motif="Population corrigée",
+        )
+        assert notifier_titres_emis([correction]) == 1
+        (message,) = mail.outbox
+        sujet = "réduction" if nature == "reduction" else "d'annulation"
+        assert sujet in message.subject and "n° 3 — exercice 2026" in message.subject
+        assert verbe in message.body
+        assert "2\u00a0416,50\u00a0€" in message.body and "-2" not in message.body
+        assert "l'ordre d'Allaire" in message.body and "de Allaire" not in message.body
+        assert "Motif : Population corrigée" in message.body

@@ -86,8 +86,12 @@ def test_the_finance_officer_opens_and_issues_an_etat_but_does_not_compute_it(
     assert client.post(reverse("patrimoine:sortie_recalculer", args=[etat.pk])).status_code == 403
     actes.valider_etat_de_sortie(etat=etat, empreinte=etat.empreinte(), par=agent_dsi)
     page = client.get(reverse("patrimoine:sortie", args=[etat.pk])).content.decode()
-    assert "Émettre le titre de frais de sortie (4\u00a0217,48\u00a0€)" in page
-    reponse = client.post(reverse("patrimoine:sortie_emettre", args=[etat.pk]))
+    assert "Vérifier et émettre le titre de frais de sortie (4\u00a0217,48\u00a0€)" in page
+    recap = client.post(reverse("patrimoine:sortie_emettre", args=[etat.pk]))
+    assert recap.status_code == 200 and not TitreDeRecettes.objects.exists()
+    assert "Vérifier avant d'émettre" in recap.content.decode()
+    assert "4\u00a0217,48\u00a0€" in recap.content.decode()
+    reponse = client.post(reverse("patrimoine:sortie_emettre", args=[etat.pk]), {"confirme": "1"})
     assert reponse.status_code == 302
     titre = TitreDeRecettes.objects.get(nature="frais_sortie")
     assert titre.total == D("4217.48") and titre.emis_par == responsable_financier
@@ -132,7 +136,7 @@ def test_A4_the_whole_exit_through_the_pages(dsi, sortant, responsable_financier
     etat.refresh_from_db()
     assert etat.statut == EtatDeSortie.Statut.VALIDE
     client.force_login(responsable_financier)
-    client.post(reverse("patrimoine:sortie_emettre", args=[etat.pk]))
+    client.post(reverse("patrimoine:sortie_emettre", args=[etat.pk]), {"confirme": "1"})
     etat.refresh_from_db()
     assert etat.titre.total == etat.total == D("4567.48")
     page = client.get(url).content.decode()
@@ -184,7 +188,9 @@ def test_A1_the_steps_of_an_audit_through_its_page(
     assert etape("x", {}).status_code == 404
     # Who records the delivery never bills it: the finance officer issues the titre.
     client.force_login(responsable_financier)
-    client.post(reverse("tarification:audit_emettre", args=[audit.adhesion_id]))
+    recap = client.get(reverse("tarification:audit_emettre", args=[audit.adhesion_id]))
+    assert "3\u00a0500,00\u00a0€" in recap.content.decode() and audit.titre is None
+    client.post(reverse("tarification:audit_emettre", args=[audit.adhesion_id]), {"confirme": "1"})
     assert audit.titre.total == D("3500.00")
     client.force_login(agent_dsi)
     page = client.get(reverse("patrimoine:audit", args=[audit.pk])).content.decode()

@@ -28,7 +28,7 @@ def test_M3_home_shows_the_formula_in_force_and_the_next_tacit_renewal(client_a,
     assert "01/01/2023" in page  # date d'effet
     prochaine = monde_a.adhesion.prochaine_reconduction()
     assert f"le {prochaine:%d/%m/%Y}, pour un an" in page
-    assert "Secrétariat de Allaire" in page  # its contacts (M5)
+    assert "Secrétariat d'Allaire" in page  # its contacts (M5)
 
 
 def test_M4_home_says_when_the_adhesion_would_end_if_notified_today(client_a, monde_a):
@@ -206,3 +206,15 @@ def test_every_section_marks_itself_current_in_the_menu(client_a, monde_a, nom):
     page = texte(client_a.get(url(nom, monde_a)))
     assert f'<a href="{url(nom, monde_a)}" aria-current="page">' in page
     assert page.count('aria-current="page"') == 1
+
+
+def test_a_missing_population_is_told_to_the_secretary_in_plain_words(client_a, monde_a):
+    """No rule code, no « facturation bloquée », no « rien n'est dû » next to « à
+    régulariser »: what is missing and who completes it."""
+    from membres.models import Population
+
+    Population.objects.filter(commune=monde_a.commune).delete()
+    page = texte(client_a.get(url("contribution", monde_a)))
+    assert "La population de référence de cette année n'est pas encore enregistrée" in page
+    assert "(P1)" not in page and "bloquée" not in page
+    assert "Rien n'est dû pour cette année" not in page

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from membres.models import Adhesion
+from outils.formats import de_commune
 from patrimoine import actes
 from patrimoine.models import Audit, Axe, Constat, Preconisation
 from tests.conftest import PDF
@@ -29,7 +30,7 @@ def _audit(commune, *, texte, livre_le=None, adhesion=None, origine=Audit.Origin
         adhesion=adhesion,
         origine=origine,
         demande_le=date(2022, 6, 1),
-        demande_reference=f"courrier de {commune.nom}",
+        demande_reference=f"courrier {de_commune(commune.nom)}",
         commence_le=date(2022, 9, 1) if livre_le else None,
         livre_le=livre_le,
     )

@@ -59,6 +59,7 @@ CAS = {
     "tarification:campagne_emettre": ("post", None, FIN),
     "tarification:campagne_reprendre": ("post", "demande", FIN),
     "tarification:campagne": ("get", "campagne", FIN),
+    "tarification:bordereaux": ("get", None, FIN),
     "tarification:bordereau_zip": ("get", "bordereau", FIN),
     "tarification:bordereau_csv": ("get", "bordereau", FIN),
     "tarification:bordereau_xlsx": ("get", "bordereau", FIN),

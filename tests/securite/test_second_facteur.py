@@ -41,7 +41,8 @@ def test_with_a_password_alone_staff_reach_no_staff_page_and_issue_nothing(
         assert reponse.status_code == 302, url
         assert reponse["Location"].startswith(reverse("securite:activation")), url
     reponse = client.post(
-        reverse("tarification:titre_annuler", args=[titre.pk]), {"motif": "Sans second facteur"}
+        reverse("tarification:titre_annuler", args=[titre.pk]),
+        {"motif": "Sans second facteur", "confirme": "1"},
     )
     assert reponse.status_code == 302
     assert reponse["Location"].startswith(reverse("securite:activation"))

@@ -58,7 +58,7 @@ def test_T5_population_saisie_avec_espaces(client):
 def test_P1_commune_choisie_sa_population_de_l_annee_et_son_millesime(client, allaire):
     html = page(client, commune=allaire.pk, population="", formule="socle_complet", annee="2026")
     assert f"<strong>3{NB}929 habitants</strong>" in html
-    assert "population municipale de Allaire en vigueur en 2026 (millésime INSEE 2023)" in html
+    assert "population municipale d'Allaire en vigueur en 2026 (millésime INSEE 2023)" in html
     assert f"8{NB}393,50{NB}€" in html  # 2 500 + 1,50 × 3 929
 
 

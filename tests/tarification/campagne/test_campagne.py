@@ -368,7 +368,9 @@ def test_B1_emission_apres_confirmation(
     assert f'href="{url_campagne}"' in page
 
     page = client.get(url_campagne).content.decode()
-    assert "<progress" in page and 'http-equiv="refresh"' in page
+    # Updated in place (a small fetch), never by reloading the whole page.
+    assert "<progress" in page and "js/progression.js" in page and "data-en-cours" in page
+    assert 'http-equiv="refresh"' not in page
     rappels[0]()  # the worker runs
     page = client.get(url_campagne).content.decode()
     assert "PDF prêts" in page and "<progress" not in page

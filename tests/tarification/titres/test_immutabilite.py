@@ -166,7 +166,8 @@ def test_B4_aucune_page_ne_modifie_un_titre(client, responsable_financier, titre
         assert client.post(url, {"total": "1.00", "objet": "x"}).status_code == 405
     # Correction pages issue NEW titres; the original stays as it was.
     client.post(
-        reverse("tarification:titre_annuler", args=[titre.pk]), {"motif": "Erreur de population"}
+        reverse("tarification:titre_annuler", args=[titre.pk]),
+        {"motif": "Erreur de population", "confirme": "1"},
     )
     titre.refresh_from_db()
     assert titre.total == Decimal("5532.50") and titre.statut == "emis"
@@ -181,14 +182,14 @@ def test_B4_page_du_titre_actions(client, responsable_financier, titre_du_jour):
     assert "Réduire" in page and "Annuler" in page and "5\u00a0532,50\u00a0€" in page
     reponse = client.post(
         reverse("tarification:titre_reduire", args=[titre.pk]),
-        {"motif": "Geste", f"ligne_{titre.lignes.get().pk}": "32,50"},
+        {"motif": "Geste", f"ligne_{titre.lignes.get().pk}": "32,50", "confirme": "1"},
     )
     reduction = titre.corrections.get()
     assert reponse["Location"] == reverse("tarification:titre", args=[reduction.pk])
     assert reduction.total == Decimal("-32.50")
     trop = client.post(
         reverse("tarification:titre_reduire", args=[titre.pk]),
-        {"motif": "Trop", f"ligne_{titre.lignes.get().pk}": "6000"},
+        {"motif": "Trop", f"ligne_{titre.lignes.get().pk}": "6000", "confirme": "1"},
     )
     assert trop.status_code == 200 and titre.corrections.count() == 1
 

@@ -2,6 +2,7 @@
 PDF job; who may use them. The audit's titre (T2) and the frais de sortie (art. 2.4) are issued
 from the pages of the audits and exits (tests/patrimoine/)."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -58,9 +59,16 @@ def test_page_refacturation(client, responsable_financier, emetteur, membre):
     assert "Type de fichier refusé (.png) : formats acceptés PDF." in refus.content.decode()
     assert not TitreDeRecettes.objects.exists()
 
-    client.post(
+    recap = client.post(
         reverse("tarification:refacturation"),
         {**donnees, "facture": SimpleUploadedFile("facture.pdf", PDF)},
+    )
+    assert recap.status_code == 200 and not TitreDeRecettes.objects.exists()
+    assert "1\u00a0234,56\u00a0€" in recap.content.decode()
+    jeton = re.search(r'name="facture_jeton" value="([^"]+)"', recap.content.decode()).group(1)
+    client.post(
+        reverse("tarification:refacturation"),
+        {**donnees, "facture_jeton": jeton, "confirme": "1"},
     )
     titre = TitreDeRecettes.objects.get()
     assert titre.nature == "refacturation" and titre.total == Decimal("1234.56")
@@ -120,7 +128,10 @@ def test_B4_page_of_a_titre_of_a_closed_exercice_records_a_mandat_request(
     assert ">Annuler</a>" not in page
     url = reverse("tarification:titre_reduire", args=[titre.pk])
     assert "compte 673" in client.get(url).content.decode()
-    reponse = client.post(url, {"motif": "Population corrigée", f"ligne_{ligne.pk}": "100,00"})
+    donnees = {"motif": "Population corrigée", f"ligne_{ligne.pk}": "100,00"}
+    recap = client.post(url, donnees)
+    assert "compte 673" in recap.content.decode() and not DemandeMandat.objects.exists()
+    reponse = client.post(url, {**donnees, "confirme": "1"})
     assert reponse.status_code == 302
     demande = DemandeMandat.objects.get()
     assert (demande.titre, demande.ligne, demande.montant, demande.etat) == (
