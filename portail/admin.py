@@ -9,7 +9,7 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
 from portail import actes
-from portail.models import DemandeModification, FicheProjet
+from portail.models import ConsultationCommeLaCommune, DemandeModification, FicheProjet
 
 
 def _appliquer(modeladmin, request, objets, acte, succes: str, **kwargs) -> None:
@@ -221,3 +221,22 @@ class DemandeModificationAdmin(SimpleHistoryAdmin):
         return _page_intermediaire(
             self, request, queryset, form, "Refuser des demandes", "refuser", "Refuser"
         )
+
+
+@admin.register(ConsultationCommeLaCommune)
+class ConsultationCommeLaCommuneAdmin(admin.ModelAdmin):
+    """The record of "voir comme la commune": read only."""
+
+    list_display = ["le", "par", "commune"]
+    list_select_related = ["par", "commune"]
+    list_filter = ["commune"]
+    date_hierarchy = "le"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -143,7 +143,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "portail:choisir"  # members to their space; staff are sent on to their pages
+LOGIN_REDIRECT_URL = "accueil"  # each role's home (members: on to their commune's space)
 LOGOUT_REDIRECT_URL = "login"
 # Behind N reverse proxies that each append the client's address to this header, the address
 # login throttling counts is the N-th from the right (securite/identification.py). 0: the
