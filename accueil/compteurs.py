@@ -20,11 +20,16 @@ LIMITE_DETAILS = 8  # the first items of a counter shown under it; the link list
 
 @dataclass
 class Compteur:
-    libelle: str  # what is counted, singular form read after the number
+    libelle: str  # what is counted, read after the number: "1 fiche projet à décider"
+    pluriel: str  # "2 fiches projet à décider"
     nombre: int
     lien: str  # the filtered list
     details: list[tuple[str, str]] = field(default_factory=list)  # (text, link)
     aide: str = ""
+
+    @property
+    def texte(self) -> str:
+        return self.pluriel if self.nombre > 1 else self.libelle
 
     @property
     def a_traiter(self) -> bool:
@@ -51,6 +56,7 @@ def demandes_a_valider() -> Compteur:
     ).count()
     return Compteur(
         "demande d'identifiants de facturation à valider",
+        "demandes d'identifiants de facturation à valider",
         nombre,
         _admin("portail_demandemodification", statut__exact="en_attente"),
     )
@@ -61,6 +67,7 @@ def fiches_a_decider() -> Compteur:
     nombre = FicheProjet.objects.filter(statut__in=statuts).count()
     return Compteur(
         "fiche projet à décider",
+        "fiches projet à décider",
         nombre,
         _admin("portail_ficheprojet", statut__in=",".join(statuts)),
     )
@@ -103,6 +110,7 @@ def groupements_en_attente_de_besoins(jour: date) -> Compteur:
         )
     return Compteur(
         "groupement en attente de besoins",
+        "groupements en attente de besoins",
         len(groupements),
         reverse("groupements:liste"),
         details,
@@ -117,6 +125,7 @@ def membres_bloques() -> Compteur:
     if apercu is None:
         return Compteur(
             "membre bloqué pour la facturation",
+            "membres bloqués pour la facturation",
             0,
             _admin("membres_commune"),
             aide="Aucun aperçu de campagne n'a encore été calculé.",
@@ -135,6 +144,7 @@ def membres_bloques() -> Compteur:
     ]
     return Compteur(
         "membre bloqué pour la facturation",
+        "membres bloqués pour la facturation",
         len(bloques),
         _admin("membres_commune"),
         details,
@@ -160,6 +170,7 @@ def populations_manquantes(jour: date) -> Compteur:
         details += [(f"{nom} : population {annee}", _fiche_commune(pk)) for pk, nom in sans]
     return Compteur(
         "membre sans population",
+        "membres sans population",
         len(communes),
         _admin("membres_population"),
         details[:LIMITE_DETAILS],
@@ -171,6 +182,7 @@ def missions_sans_lettre() -> Compteur:
     nombre = Mission.objects.filter(statut=Mission.Statut.BROUILLON).count()
     return Compteur(
         "mission sans lettre signée",
+        "missions sans lettre signée",
         nombre,
         _admin("missions_mission", statut__exact=Mission.Statut.BROUILLON),
     )
@@ -228,8 +240,20 @@ def bordereaux_en_attente() -> list[Compteur]:
         return [(str(b), lien) for b in liste[:LIMITE_DETAILS]]
 
     return [
-        Compteur("bordereau aux PDF incomplets", len(pdf), lien, details(pdf)),
-        Compteur("bordereau à signer et à transmettre", len(a_signer), lien, details(a_signer)),
+        Compteur(
+            "bordereau aux PDF incomplets",
+            "bordereaux aux PDF incomplets",
+            len(pdf),
+            lien,
+            details(pdf),
+        ),
+        Compteur(
+            "bordereau à signer et à transmettre",
+            "bordereaux à signer et à transmettre",
+            len(a_signer),
+            lien,
+            details(a_signer),
+        ),
     ]
 
 

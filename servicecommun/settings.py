@@ -8,6 +8,7 @@ Bad values fail loudly at start-up.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -229,7 +230,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
-# --- E-mail: the console in development, SMTP in production (EMAIL_URL=smtp+tls://…).
+# --- E-mail: the console in development (files in the demo), SMTP in production
+# (EMAIL_URL=smtp+tls://…).
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 _options = (
     {
@@ -247,6 +249,12 @@ _options = (
     if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
     else {}
 )
+if _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+    # filemail:///absolute/folder, or filemail:// for var/courriels (the demo's): one file per
+    # sending, readable, never in the terminal.
+    _options = {
+        "file_path": urlsplit(env.str("EMAIL_URL")).path or str(BASE_DIR / "var" / "courriels")
+    }
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="servicecommun <dsi@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
