@@ -205,7 +205,7 @@ def _a_faire(commune, aujourdhui, en_vigueur, contacts) -> dict:
     return {
         "courante": courante,
         "titres_annee": titres_annee,
-        "estimation": estimer_annee_suivante(commune, annee) if en_vigueur else None,
+        "estimation": estimer_annee_suivante(commune, annee, courante) if en_vigueur else None,
         "besoins": besoins,
         "brouillons": FicheProjet.objects.filter(
             commune=commune, statut=FicheProjet.Statut.BROUILLON

@@ -22,8 +22,9 @@ class Estimation:
     message: str  # how it was obtained, or why there is none
 
 
-def estimer_annee_suivante(commune, annee: int) -> Estimation:
-    """Next year's (``annee`` + 1) contribution of ``commune``: a fixed number of queries."""
+def estimer_annee_suivante(commune, annee: int, courante=None) -> Estimation:
+    """Next year's (``annee`` + 1) contribution of ``commune``: a fixed number of queries.
+    ``courante``: this year's contribution when the caller has it already (saves its queries)."""
     suivante = annee + 1
     calcul = contributions(suivante, [commune]).get(commune.pk)
     if calcul is None or not calcul.adhesions:
@@ -38,7 +39,8 @@ def estimer_annee_suivante(commune, annee: int) -> Estimation:
     bloquantes = [a for a in resultat.anomalies if a.bloquante]
     if {a.code for a in bloquantes} != {POPULATION_MANQUANTE}:
         return Estimation(suivante, None, " ".join(a.message for a in bloquantes))
-    courante = contributions(annee, [commune]).get(commune.pk)
+    if courante is None:
+        courante = contributions(annee, [commune]).get(commune.pk)
     if courante is None or courante.faits is None or courante.faits.population is None:
         return Estimation(
             suivante,

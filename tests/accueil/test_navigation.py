@@ -94,7 +94,7 @@ def test_every_navigation_link_opens_for_each_demo_account(demo, django_user_mod
 @pytest.mark.parametrize(
     "compte, attendus",
     [
-        ("dsi", ["demande d'identifiants de facturation à valider", "fiche projet à décider"]),
+        ("dsi", ["d'identifiants de facturation à valider", "projet à décider"]),
         ("finances", ["bordereau à signer et à transmettre", "Campagne"]),
         ("mairie-redon", ["À faire et à prévoir", "Budget"]),
         ("mairie-allaire", ["À faire et à prévoir", "Budget"]),
