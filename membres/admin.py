@@ -2,8 +2,10 @@
 
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
 from membres.models import (
@@ -181,7 +183,19 @@ class CommuneAdmin(SimpleHistoryAdmin):
             "Service informatique propre (M6)",
             {"fields": ["service_informatique", "revue_date", "revue_conclusion"]},
         ),
+        ("Portail des membres", {"fields": ["acces_portail"]}),
     ]
+    readonly_fields = ["acces_portail"]
+
+    @admin.display(description="accès au portail")
+    def acces_portail(self, obj):
+        if not obj.pk:
+            return "—"
+        return format_html(
+            '<a href="{}">Comptes de la commune, invitation d\'une secrétaire, '
+            "« voir comme la commune »</a>",
+            reverse("membres:acces_commune", args=[obj.code_insee]),
+        )
 
     def get_queryset(self, request):
         jour = timezone.localdate()
@@ -248,6 +262,20 @@ class ContactAdmin(SimpleHistoryAdmin):
     list_select_related = ["commune"]
     search_fields = ["nom", "prenom", "email", "commune__nom"]
     autocomplete_fields = ["commune", "etablissement"]
+    readonly_fields = ["inviter"]
+
+    @admin.display(description="accès au portail")
+    def inviter(self, obj):
+        """The contact's invitation to the commune's portal, the form filled in."""
+        if not obj.pk or not obj.email:
+            return "—"
+        requete = urlencode({"email": obj.email, "prenom": obj.prenom, "nom": obj.nom})
+        return format_html(
+            '<a href="{}?{}">Inviter ce contact sur l\'espace membre de {}</a>',
+            reverse("membres:acces_commune", args=[obj.commune.code_insee]),
+            requete,
+            obj.commune.nom,
+        )
 
 
 class TarifDerogatoireInline(admin.TabularInline):

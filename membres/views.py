@@ -89,7 +89,9 @@ def _get_commune_for_user(code_insee) -> Commune:
 def acces_commune(request, code_insee):
     """A commune's portal accounts, and the invitation of a new secretary."""
     commune = _get_commune_for_user(code_insee)
-    form = InvitationForm(data=request.POST or None)
+    # From a contact's page: the form comes filled in with the contact's name and address.
+    initial = {k: request.GET.get(k, "") for k in ("email", "prenom", "nom")}
+    form = InvitationForm(data=request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             utilisateur = comptes.creer_acces_portail(

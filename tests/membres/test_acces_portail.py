@@ -169,3 +169,15 @@ def test_staff_accounts_are_created_by_a_dsi_administrator_only(client, agent_ds
     assert connecte_verifie(client, agent_dsi).get(ajout).status_code == 403
     administrateur = _staff(get_user_model(), "dsi-admin", DSI_ADMINISTRATEUR)
     assert connecte_verifie(client, administrateur).get(ajout).status_code == 200
+
+
+def test_the_commune_s_and_the_contact_s_admin_pages_lead_to_the_invitation(client_dsi, monde_a):
+    commune = monde_a.commune
+    page = client_dsi.get(reverse("admin:membres_commune_change", args=[commune.pk]))
+    assert reverse("membres:acces_commune", args=[commune.code_insee]) in page.content.decode()
+    contact = client_dsi.get(reverse("admin:membres_contact_change", args=[monde_a.contact.pk]))
+    lien = re.search(
+        r'href="(/membres/acces/\d{5}/\?[^"]+)">Inviter ce contact', contact.content.decode()
+    ).group(1)
+    formulaire = client_dsi.get(lien.replace("&amp;", "&")).content.decode()
+    assert f'value="{monde_a.contact.email}"' in formulaire
