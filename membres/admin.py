@@ -2,8 +2,10 @@
 
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from simple_history.admin import SimpleHistoryAdmin
 
 from membres.models import (
@@ -18,6 +20,7 @@ from membres.models import (
     TarifDerogatoire,
 )
 from outils.admin_filtres import RechercheSansAccentsMixin, filtre_annees
+from outils.formats import de_commune
 from outils.formulaires import SaisieFrancaiseMixin
 from outils.historique import FormsetHistoriqueFige, HistoriqueFigeAdminMixin
 
@@ -186,7 +189,19 @@ class CommuneAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistor
             "Service informatique propre (M6)",
             {"fields": ["service_informatique", "revue_date", "revue_conclusion"]},
         ),
+        ("Portail des membres", {"fields": ["acces_portail"]}),
     ]
+    readonly_fields = ["acces_portail"]
+
+    @admin.display(description="accès au portail")
+    def acces_portail(self, obj):
+        if not obj.pk:
+            return "—"
+        return format_html(
+            '<a href="{}">Comptes de la commune, invitation d\'une secrétaire, '
+            "« voir comme la commune »</a>",
+            reverse("membres:acces_commune", args=[obj.code_insee]),
+        )
 
     def get_queryset(self, request):
         jour = timezone.localdate()
@@ -258,6 +273,20 @@ class ContactAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, SimpleHistor
     list_select_related = ["commune"]
     search_fields = ["nom", "prenom", "email", "commune__nom"]
     autocomplete_fields = ["commune", "etablissement"]
+    readonly_fields = ["inviter"]
+
+    @admin.display(description="accès au portail")
+    def inviter(self, obj):
+        """The contact's invitation to the commune's portal, the form filled in."""
+        if not obj.pk or not obj.email:
+            return "—"
+        requete = urlencode({"email": obj.email, "prenom": obj.prenom, "nom": obj.nom})
+        return format_html(
+            '<a href="{}?{}">Inviter ce contact sur l\'espace membre {}</a>',
+            reverse("membres:acces_commune", args=[obj.commune.code_insee]),
+            requete,
+            de_commune(obj.commune.nom),
+        )
 
 
 class TarifDerogatoireInline(SaisieFrancaiseMixin, admin.TabularInline):

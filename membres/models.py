@@ -1,6 +1,6 @@
 """Members of the service commun and their adhésions (convention art. 1, 2, 6.2, 8).
 
-Rules (../shared/docs/domain.md): M1 formulas, M2 history of choices, M3 tacit renewal,
+Rules (docs/regles.md): M1 formulas, M2 history of choices, M3 tacit renewal,
 M4 résiliation, M5 contacts, M6 review / tarif dérogatoire, M7 établissements, P1 populations.
 """
 

@@ -11,7 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from outils.admin_filtres import RechercheSansAccentsMixin
 from outils.formulaires import SaisieFrancaiseMixin
 from portail import actes
-from portail.models import DemandeModification, FicheProjet
+from portail.models import ConsultationCommeLaCommune, DemandeModification, FicheProjet
 
 
 def _appliquer(modeladmin, request, objets, acte, succes: str, **kwargs) -> None:
@@ -223,3 +223,22 @@ class DemandeModificationAdmin(SaisieFrancaiseMixin, RechercheSansAccentsMixin, 
         return _page_intermediaire(
             self, request, queryset, form, "Refuser des demandes", "refuser", "Refuser"
         )
+
+
+@admin.register(ConsultationCommeLaCommune)
+class ConsultationCommeLaCommuneAdmin(admin.ModelAdmin):
+    """The record of "voir comme la commune": read only."""
+
+    list_display = ["le", "par", "commune"]
+    list_select_related = ["par", "commune"]
+    list_filter = ["commune"]
+    date_hierarchy = "le"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

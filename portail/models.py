@@ -307,3 +307,25 @@ class DemandeModification(models.Model):
             erreur = erreur_siret_siren(self.siret, self.membre.siren)
             if erreur:
                 raise ValidationError({"siret": erreur})
+
+
+class ConsultationCommeLaCommune(models.Model):
+    """A staff member opened a commune's portal as the commune sees it (read-only): who, when,
+    which commune. Kept as a record; nothing can be written through that view."""
+
+    par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="par"
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.CASCADE, related_name="+", verbose_name="commune"
+    )
+    le = models.DateTimeField("le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "consultation comme la commune"
+        verbose_name_plural = "consultations comme la commune"
+        ordering = ["-le"]
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return f"{self.par} — {self.commune} ({self.le:%d/%m/%Y %H:%M})"

@@ -46,6 +46,9 @@ urlpatterns = [
         ),
         name="mot_de_passe_change",
     ),
+    # Staff read a commune's space as the commune sees it (read-only, recorded).
+    path("voir/quitter/", views.voir_comme_quitter, name="voir_comme_quitter"),
+    path("voir/<str:code_insee>/", views.voir_comme, name="voir_comme"),
     # The member space.
     path("", views.choisir, name="choisir"),
     path(C, views.accueil, name="accueil"),

@@ -6,8 +6,8 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.db.models import Q, Sum
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, Sum
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -32,18 +32,28 @@ from portail.forms import (
     FicheProjetForm,
     RetraitForm,
 )
-from portail.models import DemandeModification, FicheProjet
-from securite.roles import DSI, FINANCES, a_le_role
+from portail.models import ConsultationCommeLaCommune, DemandeModification, FicheProjet
+from securite.roles import DSI, FINANCES, a_le_role, reserve_personnel
 from tarification.contribution import contributions, etat_du_volume, prix_audits_retenus
+from tarification.estimation import estimer_annee_suivante
 from tarification.models import TitreDeRecettes
 from tarification.recouvrement import restes as recouvrement
 
 # --- Access -------------------------------------------------------------------------------
 
 
-def _get_commune_for_user(user, code_insee) -> tuple[Commune, list[Commune]]:
-    """The commune asked for, and all the user's communes (one query, for the switcher)."""
-    communes = list(communes_du_portail(user).order_by("nom"))
+CLE_VOIR_COMME = "portail_voir_comme"  # the commune a staff member is viewing, read-only
+METHODES_SURES = ("GET", "HEAD", "OPTIONS")
+
+
+def _get_commune_for_user(request, code_insee) -> tuple[Commune, list[Commune]]:
+    """The commune asked for, and all the user's communes (one query, for the switcher). A
+    staff member who chose « voir comme la commune » for this commune sees it alone."""
+    if request.session.get(CLE_VOIR_COMME) == code_insee and a_le_role(request.user, DSI, FINANCES):
+        commune = get_object_or_404(Commune, code_insee=code_insee)
+        request.lecture_seule = True
+        return commune, [commune]
+    communes = list(communes_du_portail(request.user).order_by("nom"))
     for commune in communes:
         if commune.code_insee == code_insee:
             return commune, communes
@@ -51,12 +61,19 @@ def _get_commune_for_user(user, code_insee) -> tuple[Commune, list[Commune]]:
 
 
 def portail(view):
-    """Login required, then the commune of the URL resolved through the user's members."""
+    """Login required, then the commune of the URL resolved through the user's members. In
+    « voir comme la commune », only reading: any other method is refused before the view."""
 
     @login_required
     @wraps(view)
     def enveloppe(request, code_insee, **kwargs):
-        request.commune, request.communes = _get_commune_for_user(request.user, code_insee)
+        request.lecture_seule = False
+        request.commune, request.communes = _get_commune_for_user(request, code_insee)
+        if request.lecture_seule and request.method not in METHODES_SURES:
+            raise PermissionDenied(
+                "Vous consultez l'espace de la commune en lecture seule : aucune modification "
+                "n'est possible."
+            )
         return view(request, request.commune, **kwargs)
 
     return enveloppe
@@ -88,12 +105,40 @@ def _get_document_for_user(commune, pk) -> Document:
 
 
 def _page(request, gabarit, section, **contexte):
-    contexte.update(commune=request.commune, communes_utilisateur=request.communes, section=section)
+    contexte.update(
+        commune=request.commune,
+        communes_utilisateur=request.communes,
+        section=section,
+        lecture_seule=request.lecture_seule,
+    )
     return render(request, gabarit, contexte)
 
 
 def _erreurs(exc: ValidationError) -> list[str]:
     return list(exc.messages)
+
+
+# --- « Voir comme la commune »: staff read a commune's portal, recorded --------------------
+
+
+@reserve_personnel
+@require_POST
+def voir_comme(request, code_insee):
+    """Open a commune's portal as it sees it, read-only; every use is recorded."""
+    commune = get_object_or_404(Commune, code_insee=code_insee)
+    ConsultationCommeLaCommune.objects.create(par=request.user, commune=commune)
+    request.session[CLE_VOIR_COMME] = commune.code_insee
+    return redirect("portail:accueil", code_insee=commune.code_insee)
+
+
+@reserve_personnel
+@require_POST
+def voir_comme_quitter(request):
+    code_insee = request.session.pop(CLE_VOIR_COMME, None)
+    messages.info(request, "Vous avez quitté l'espace de la commune.")
+    if code_insee and a_le_role(request.user, DSI):
+        return redirect("membres:acces_commune", code_insee=code_insee)
+    return redirect("accueil")
 
 
 # --- Choosing a commune ---------------------------------------------------------------------
@@ -106,9 +151,7 @@ def choisir(request):
     if len(communes) == 1:
         return redirect("portail:accueil", code_insee=communes[0].code_insee)
     if not communes and request.user.is_staff:
-        if a_le_role(request.user, FINANCES) and not a_le_role(request.user, DSI):
-            return redirect("tarification:campagnes")  # the finance officer's campaigns
-        return redirect("admin:index")  # DSI staff work in the admin
+        return redirect("accueil")  # staff have their role's home
     return render(request, "portail/choisir.html", {"communes": communes})
 
 
@@ -130,6 +173,7 @@ def accueil(request, commune):
         request,
         "portail/accueil.html",
         "accueil",
+        a_faire=_a_faire(commune, aujourdhui, en_vigueur, contacts),
         aujourdhui=aujourdhui,
         actuelles=actuelles,
         anciennes=anciennes,
@@ -139,6 +183,43 @@ def accueil(request, commune):
         # B11: "à jour", or what is due and since when.
         paiements=recouvrement.situation_du_membre(_titres_emis(commune), jour=aujourdhui),
     )
+
+
+def _a_faire(commune, aujourdhui, en_vigueur, contacts) -> dict:
+    """The secretary's « à faire »: what is due and why, next year's estimate for the budget
+    (art. 4.2.3), needs and documents to provide, the next renewal; a fixed number of queries."""
+    annee = aujourdhui.year
+    courante = contributions(annee, [commune]).get(commune.pk) if en_vigueur else None
+    titres_annee = (
+        _titres_emis(commune)
+        .filter(exercice=annee)
+        .aggregate(nombre=Count("pk"), total=Sum("total"))
+    )
+    besoins = list(
+        AdhesionGroupement.objects.de_commune(commune)
+        .filter(
+            retrait_notifie_le__isnull=True,
+            besoins_declares_le__isnull=True,
+            groupement__consultation_lancee_le__isnull=True,
+        )
+        .select_related("groupement", "etablissement", "commune")
+        .order_by("groupement__date_limite_besoins", "pk")
+    )
+    reconductions = [a.prochaine_reconduction(aujourdhui) for a in en_vigueur]
+    return {
+        "courante": courante,
+        "titres_annee": titres_annee,
+        "estimation": estimer_annee_suivante(commune, annee, courante) if en_vigueur else None,
+        "besoins": besoins,
+        "brouillons": FicheProjet.objects.filter(
+            commune=commune, statut=FicheProjet.Statut.BROUILLON
+        ).count(),
+        "demande_en_attente": DemandeModification.objects.filter(
+            commune=commune, statut=DemandeModification.Statut.EN_ATTENTE
+        ).exists(),
+        "sans_contact": not any(c.email for c in contacts),
+        "reconduction": min((r for r in reconductions if r), default=None),
+    }
 
 
 # --- What we owe: this year's estimate and the past years (T1–T9) --------------------------

@@ -31,8 +31,14 @@ fi
 
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  # PIP_PROGRESS=1 (make demo) shows pip's progress instead of a silent minute.
+  quiet=--quiet
+  if [ -n "${PIP_PROGRESS:-}" ]; then
+    quiet=
+    echo "Installation des dépendances (pip) : une à deux minutes la première fois…"
+  fi
+  .venv/bin/python -m pip install $quiet --upgrade pip
+  .venv/bin/python -m pip install $quiet -e ".[dev]"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -64,6 +64,17 @@ class Connexion(auth_views.LoginView):
         return reponse
 
 
+class Deconnexion(auth_views.LogoutView):
+    """Logging out says so on the login page it leads to."""
+
+    def post(self, request, *args, **kwargs):
+        etait_connecte = request.user.is_authenticated
+        reponse = super().post(request, *args, **kwargs)
+        if etait_connecte:
+            messages.success(request, "Vous êtes déconnecté. À bientôt !")
+        return reponse
+
+
 # --- Second factor --------------------------------------------------------------------------
 
 

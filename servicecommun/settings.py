@@ -8,6 +8,7 @@ Bad values fail loudly at start-up.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -190,7 +191,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "portail:choisir"  # members to their space; staff are sent on to their pages
+LOGIN_REDIRECT_URL = "accueil"  # each role's home (members: on to their commune's space)
 LOGOUT_REDIRECT_URL = "login"
 # Behind N reverse proxies that each append the client's address to this header, the address
 # login throttling counts is the N-th from the right (securite/identification.py). 0: the
@@ -285,7 +286,8 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
-# --- E-mail: the console in development, SMTP in production (EMAIL_URL=smtp+tls://…).
+# --- E-mail: the console in development (files in the demo), SMTP in production
+# (EMAIL_URL=smtp+tls://…).
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 _options = (
     {
@@ -303,6 +305,12 @@ _options = (
     if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
     else {}
 )
+if _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+    # filemail:///absolute/folder, or filemail:// for var/courriels (the demo's): one file per
+    # sending, readable, never in the terminal.
+    _options = {
+        "file_path": urlsplit(env.str("EMAIL_URL")).path or str(BASE_DIR / "var" / "courriels")
+    }
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _options}}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="servicecommun <dsi@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

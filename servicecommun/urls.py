@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from accueil import views as accueil_views
 from membres import views as membres_views
 from securite import views as securite_views
 from securite.site_admin import SiteAdminSecondFacteur
@@ -14,9 +14,9 @@ admin.site.index_title = "Service commun des systèmes d'information"
 admin.site.__class__ = SiteAdminSecondFacteur
 
 urlpatterns = [
-    path("", membres_views.accueil, name="accueil"),
+    path("", accueil_views.accueil, name="accueil"),
     path("connexion/", securite_views.Connexion.as_view(), name="login"),
-    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("deconnexion/", securite_views.Deconnexion.as_view(), name="logout"),
     path("compte/", include("securite.urls")),
     path("documents/<int:pk>/", membres_views.document, name="document"),
     # One login page for everyone (throttled, second factor): the admin's sends there.
@@ -34,4 +34,5 @@ urlpatterns = [
     path("patrimoine/", include("patrimoine.urls")),
     path("missions/", include("missions.urls")),
     path("portail/", include("portail.urls")),
+    path("membres/", include("membres.urls")),
 ]

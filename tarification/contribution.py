@@ -1,7 +1,7 @@
 """The contribution of real members for a year, read from the database and priced by the pure
 calculator (``tarification/calcul.py``).
 
-Each fact handed to the calculator serves one rule of ``../shared/docs/domain.md``:
+Each fact handed to the calculator serves one rule of ``docs/regles.md``:
 
 - the grid (barème): the version in force on 1 January of year N prices year N; an audit is
   priced by the version in force on its report's delivery date (decision "Tariff grid").

@@ -109,3 +109,28 @@ def test_B11_recouvrement_delays_refuse_nonsense():
     resultat = lancer({"DEBUG": "on", "RECOUVREMENT_DELAI_RAPPEL": "0"}, "check")
     assert resultat.returncode != 0
     assert "RECOUVREMENT_DELAI_RAPPEL doit être un nombre de jours positif" in resultat.stderr
+
+
+def test_the_demo_s_e_mails_are_written_as_files(tmp_path):
+    """EMAIL_URL=filemail:// (the demo's .env): one readable file per sending in var/courriels/;
+    filemail:///folder for another absolute folder."""
+    code = (
+        "from django.core.mail import mailers, send_mail;"
+        "send_mail('Invitation', 'Bonjour Nadia', 'dsi@localhost', ['nadia@mairie.fr']);"
+        "print(mailers.default.file_path)"
+    )
+    dossier = tmp_path / "courriels"
+    resultat = lancer(
+        {"DEBUG": "on", "EMAIL_URL": f"filemail://{dossier}"}, "shell", "--no-imports", "-c", code
+    )
+    assert resultat.stdout.strip() == str(dossier), resultat.stderr
+    (fichier,) = dossier.iterdir()
+    assert "Bonjour Nadia" in fichier.read_text()
+    defaut = lancer(
+        {"DEBUG": "on", "EMAIL_URL": "filemail://"},
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; print(s.MAILERS['default']['OPTIONS']['file_path'])",
+    )
+    assert defaut.stdout.strip() == str(ROOT / "var" / "courriels"), defaut.stderr

@@ -1,6 +1,6 @@
 """Seed the grid of Article 7 of the convention (version 2, September 2022).
 
-Source: ../shared/convention (deliberation n° 2023-076 of Redon, annexed convention),
+Source: the convention (deliberation n° 2023-076 of Redon, annexed convention),
 art. 7.1 (socle complet), 7.1.1 and 3.2.2 (niveau 1), 7.2.1 (audit), 7.2.2 (groupement).
 Bounds exactly as the convention's tables write them (rule P2). The rows are written out here
 (not imported from code) so that this migration never changes after the fact.

@@ -169,6 +169,8 @@ SANS_PAGE = {
     "fiche_soumettre": "action POST",
     "groupement_adherer": "action POST",
     "mot_de_passe_nouveau": "lien à usage unique (page couverte par tests/portail)",
+    "voir_comme": "action POST (l'espace en lecture seule : tests/e2e/test_accueil.py)",
+    "voir_comme_quitter": "action POST",
 }
 
 

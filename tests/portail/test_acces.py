@@ -52,10 +52,15 @@ CAS = {
 }
 
 
+# Staff pages of the portal (« voir comme la commune »): refused to members' users here, each
+# role's answer in tests/securite/test_roles.py.
+PERSONNEL = {"voir_comme": {"code_insee": "35236"}, "voir_comme_quitter": {}}
+
+
 def test_every_portal_url_pattern_has_an_access_case():
     noms = [motif.name for motif in portail_urls.urlpatterns]
     assert all(noms), "chaque motif d'URL du portail doit avoir un nom"
-    sans_cas = [nom for nom in noms if nom not in CAS and nom not in PUBLIQUES]
+    sans_cas = [nom for nom in noms if nom not in CAS and nom not in PUBLIQUES | PERSONNEL.keys()]
     assert not sans_cas, f"motifs d'URL sans cas de contrôle d'accès : {sans_cas}"
     assert not set(CAS) - set(noms), "cas pour des URL qui n'existent plus"
 
@@ -171,7 +176,18 @@ def test_a_user_limited_to_an_etablissement_does_not_open_its_communes_space(
     assert client.get(_url("titres", monde_a.commune)).status_code == 404
 
 
-def test_dsi_staff_without_a_commune_are_sent_to_the_admin(client, agent_dsi):
+def test_staff_without_a_commune_are_sent_to_their_home(client, agent_dsi):
     client.force_login(agent_dsi)
     reponse = client.get(reverse("portail:choisir"))
-    assert reponse["Location"] == reverse("admin:index")
+    assert reponse["Location"] == reverse("accueil")
+
+
+@pytest.mark.parametrize("nom", sorted(PERSONNEL))
+def test_staff_pages_of_the_portal_refuse_members_and_visitors(client_a, monde_a, nom):
+    from django.test import Client
+
+    url = reverse(f"portail:{nom}", kwargs=PERSONNEL[nom])
+    assert client_a.post(url).status_code == 403
+    anonyme = Client().post(url)
+    assert anonyme.status_code == 302
+    assert anonyme["Location"].startswith(reverse("login"))

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from groupements import urls as groupements_urls
+from membres import urls as membres_urls
 from missions import urls as missions_urls
 from patrimoine import urls as patrimoine_urls
 from patrimoine.models import Audit
@@ -134,7 +135,16 @@ CAS = {
     "securite:reinitialiser": ("post", "utilisateur", ADMIN),
     # Members' documents (M2).
     "document": ("get", "document", FICHIERS),
+    # Portal access of members' users, managed by DSI staff.
+    "membres:acces": ("get", None, DSI),
+    "membres:acces_commune": ("get", "code_insee", DSI),
+    "membres:acces_desactiver": ("post", "secretaire", DSI),
+    # « Voir comme la commune »: staff read a commune's portal, read-only and recorded.
+    "portail:voir_comme": ("post", "code_insee", DSI_FIN),
+    "portail:voir_comme_quitter": ("post", None, DSI_FIN),
 }
+# Staff pages among the portal's urls (the others are the members', tests/portail/test_acces.py).
+PORTAIL_PERSONNEL = {"portail:voir_comme", "portail:voir_comme_quitter"}
 MODULES = {
     "tarification": tarification_urls,
     "groupements": groupements_urls,
@@ -142,24 +152,29 @@ MODULES = {
     "pilotage": pilotage_urls,
     "patrimoine": patrimoine_urls,
     "securite": securite_urls,
+    "membres": membres_urls,
 }
 PUBLIQUES = {"tarification:simulateur"}
-DERNIERE_MIGRATION_DES_ROLES = "0003_roles_recouvrement"
+DERNIERE_MIGRATION_DES_ROLES = "0004_roles_consultations"
 
 
 def test_every_staff_url_pattern_has_an_access_case():
-    noms = {
-        f"{espace}:{motif.name}"
-        for espace, module in MODULES.items()
-        for motif in module.urlpatterns
-    } | {"document"}
+    noms = (
+        {
+            f"{espace}:{motif.name}"
+            for espace, module in MODULES.items()
+            for motif in module.urlpatterns
+        }
+        | {"document"}
+        | PORTAIL_PERSONNEL
+    )
     sans_cas = sorted(noms - set(CAS) - PUBLIQUES)
     assert not sans_cas, f"motifs d'URL sans cas de contrôle d'accès : {sans_cas}"
     assert not set(CAS) - noms, "cas pour des URL qui n'existent plus"
 
 
 @pytest.fixture
-def objets(monde_a, monde_b, agent_dsi, emetteur):
+def objets(monde_a, monde_b, agent_dsi, emetteur, secretaire_b):
     """An object of every kind a staff url points to (commune B's, for the secretary of A)."""
     from groupements import actes as actes_groupements
     from tarification.models import Campagne, Compteur, DemandeEmission
@@ -206,6 +221,7 @@ def objets(monde_a, monde_b, agent_dsi, emetteur):
         "mission": monde_b.mission,
         "document": monde_b.document,
         "utilisateur": agent_dsi,
+        "secretaire": secretaire_b,
         "commune": monde_b.commune,
         "audit": Audit.objects.create(
             commune=monde_b.commune,

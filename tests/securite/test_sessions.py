@@ -44,7 +44,7 @@ def test_the_login_and_second_factor_never_send_elsewhere(client, finances):
     assert destination_sure(Requete(), "/portail/", "/defaut/") == "/portail/"
     connecte_verifie(client, finances)
     reponse = client.get(reverse("securite:verification"), {"next": "https://attaquant.example/"})
-    assert reponse["Location"] == reverse("portail:choisir")
+    assert reponse["Location"] == reverse("accueil")
 
 
 def test_an_idle_staff_session_ends(client, settings, dsi):
