@@ -20,7 +20,7 @@ def demo():
     return groupements_demo
 
 
-def test_demo_idempotente_et_conforme_aux_regles(demo):
+def test_demo_idempotent_and_compliant_with_the_rules(demo):
     avant = (Groupement.objects.count(), AdhesionGroupement.objects.count(), Besoin.objects.count())
     demo.charger()
     assert (
@@ -52,7 +52,7 @@ def test_demo_idempotente_et_conforme_aux_regles(demo):
     assert gtc.adhesions.filter(besoins__isnull=True, besoins_qualitatifs="").count() == 2
 
 
-def test_demo_tableau_de_bord(demo, client, agent_dsi):
+def test_demo_dashboard(demo, client, agent_dsi):
     from django.urls import reverse
 
     client.force_login(agent_dsi)

@@ -19,7 +19,7 @@ def admin_client_dsi(client, agent_dsi):
     return client
 
 
-def test_pages_de_l_admin(groupement_lance, admin_client_dsi, agent_dsi):
+def test_admin_pages(groupement_lance, admin_client_dsi, agent_dsi):
     groupement, (redon, *_) = groupement_lance
     for url in [
         reverse("admin:groupements_groupement_changelist"),
@@ -34,7 +34,7 @@ def test_pages_de_l_admin(groupement_lance, admin_client_dsi, agent_dsi):
         assert admin_client_dsi.get(url).status_code == 200, url
 
 
-def test_G8_besoins_en_lecture_seule_apres_lancement(groupement_lance, admin_client_dsi):
+def test_G8_needs_read_only_after_launch(groupement_lance, admin_client_dsi):
     _, (redon, *_) = groupement_lance
     page = admin_client_dsi.get(
         reverse("admin:groupements_adhesiongroupement_change", args=[redon.pk])
@@ -44,9 +44,7 @@ def test_G8_besoins_en_lecture_seule_apres_lancement(groupement_lance, admin_cli
     assert not formset.has_delete_permission
 
 
-def test_G4_action_de_l_admin_avec_date(
-    groupement_factory, membre_eligible, agir, admin_client_dsi
-):
+def test_G4_admin_action_with_a_date(groupement_factory, membre_eligible, agir, admin_client_dsi):
     groupement = groupement_factory()
     agir.besoins(agir.adherer(groupement, membre_eligible()), D("10.00"))
     url = reverse("admin:groupements_groupement_changelist")
@@ -72,7 +70,7 @@ def test_G4_action_de_l_admin_avec_date(
     assert Groupement.objects.get().etape == "recensement"
 
 
-def test_G1_ajout_d_un_membre_dans_l_admin_verifie_l_eligibilite(
+def test_G1_adding_a_member_in_the_admin_checks_eligibility(
     groupement_factory, membre_eligible, admin_client_dsi
 ):
     groupement = groupement_factory(objet="GTC")

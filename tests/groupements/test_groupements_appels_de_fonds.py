@@ -16,7 +16,7 @@ D = Decimal
 pytestmark = pytest.mark.django_db
 
 
-def test_G6_des_besoins_declares_aux_appels_de_fonds_emis(
+def test_G6_from_declared_needs_to_issued_appels_de_fonds(
     groupement_factory, membre_eligible, agir, agent_dsi, responsable_financier, emetteur, client
 ):
     # Four members, one of them an établissement (its own debtor, M7); needs declared.
@@ -118,7 +118,7 @@ def test_G6_des_besoins_declares_aux_appels_de_fonds_emis(
     assert "Appels de fonds émis" in page and "Titre n° 2" in page
 
 
-def test_G6_emission_tout_ou_rien(groupement_lance, agent_dsi, emetteur):
+def test_G6_issue_all_or_nothing(groupement_lance, agent_dsi, emetteur):
     """Without an imputation for appels de fonds (B6) no titre is issued at all."""
     emetteur.imputation_appel_de_fonds = ""
     emetteur.save()
@@ -143,7 +143,7 @@ def test_G6_emission_tout_ou_rien(groupement_lance, agent_dsi, emetteur):
     assert not PartRepartition.objects.filter(titre__isnull=False).exists()
 
 
-def test_G6_emission_reservee_a_qui_en_a_le_droit(
+def test_G6_issue_restricted_to_those_with_the_right(
     groupement_lance, agent_dsi, emetteur, client, django_user_model
 ):
     groupement, _ = groupement_lance

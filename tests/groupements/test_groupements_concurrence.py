@@ -16,7 +16,7 @@ from groupements.models import AdhesionGroupement
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 
-def test_G8_declaration_concurrente_du_lancement_refusee(
+def test_G8_declaration_concurrent_with_the_launch_refused(
     groupement_factory, membre_eligible, agir, agent_dsi
 ):
     groupement = groupement_factory()

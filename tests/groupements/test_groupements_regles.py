@@ -25,14 +25,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("formule", ["socle_complet", "groupement", "annexe_complet"])
-def test_G1_formules_ouvrant_droit_aux_groupements(
-    groupement_factory, membre_eligible, agir, formule
-):
+def test_G1_formulas_entitling_to_groupements(groupement_factory, membre_eligible, agir, formule):
     adhesion = agir.adherer(groupement_factory(), membre_eligible(formule=formule))
     assert adhesion.pk and adhesion.est_active
 
 
-def test_G1_audit_seul_refuse_avec_message_clair(groupement_factory, membre_eligible, agir):
+def test_G1_audit_alone_refused_with_a_clear_message(groupement_factory, membre_eligible, agir):
     commune = membre_eligible(formule="audit", nom="Les Fougerêts")
     with pytest.raises(ValidationError) as erreur:
         agir.adherer(groupement_factory(), commune, le=date(2025, 2, 1))
@@ -44,7 +42,7 @@ def test_G1_audit_seul_refuse_avec_message_clair(groupement_factory, membre_elig
     assert not AdhesionGroupement.objects.exists()
 
 
-def test_G1_sans_adhesion_en_vigueur_refuse(
+def test_G1_without_adhesion_in_force_refused(
     groupement_factory, commune_factory, adhesion_factory, agir
 ):
     commune = commune_factory(nom="Théhillac")
@@ -58,7 +56,7 @@ def test_G1_sans_adhesion_en_vigueur_refuse(
     )
 
 
-def test_G1_adhesion_a_venir_pas_encore_eligible(
+def test_G1_upcoming_adhesion_not_yet_eligible(
     groupement_factory, commune_factory, adhesion_factory, agir
 ):
     commune = commune_factory()
@@ -67,7 +65,7 @@ def test_G1_adhesion_a_venir_pas_encore_eligible(
         agir.adherer(groupement_factory(), commune, le=date(2025, 2, 1))
 
 
-def test_G1_etablissement_couvert_par_l_adhesion_de_sa_commune(
+def test_G1_etablissement_covered_by_its_communes_adhesion(
     groupement_factory, membre_eligible, commune_factory, agir
 ):
     commune = membre_eligible(nom="Redon")
@@ -84,14 +82,14 @@ def test_G1_etablissement_couvert_par_l_adhesion_de_sa_commune(
         agir.adherer(groupement_factory(), sans, etablissement=ecole)
 
 
-def test_G1_etablissement_d_une_autre_commune_refuse(groupement_factory, membre_eligible, agir):
+def test_G1_etablissement_of_another_commune_refused(groupement_factory, membre_eligible, agir):
     a, b = membre_eligible(nom="A"), membre_eligible(nom="B")
     ecole = Etablissement.objects.create(commune=b, nom="École de B", type="ecole")
     with pytest.raises(ValidationError, match="n'est pas un établissement d'A"):
         agir.adherer(groupement_factory(), a, etablissement=ecole)
 
 
-def test_G1_verifie_aussi_par_la_validation_du_modele(groupement_factory, membre_eligible):
+def test_G1_also_checked_by_the_model_validation(groupement_factory, membre_eligible):
     """The admin adds members through model validation: same rule, same message."""
     commune = membre_eligible(formule="audit", nom="Audit seul")
     adhesion = AdhesionGroupement(
@@ -101,14 +99,14 @@ def test_G1_verifie_aussi_par_la_validation_du_modele(groupement_factory, membre
         adhesion.full_clean()
 
 
-def test_G1_une_commune_n_adhere_qu_une_fois(groupement_factory, membre_eligible, agir):
+def test_G1_a_commune_joins_only_once(groupement_factory, membre_eligible, agir):
     groupement, commune = groupement_factory(), membre_eligible(nom="Pipriac")
     agir.adherer(groupement, commune)
     with pytest.raises(ValidationError, match="Pipriac est déjà membre du groupement"):
         agir.adherer(groupement, commune)
 
 
-def test_G1_formules_en_vigueur_en_une_requete(membre_eligible, django_assert_num_queries):
+def test_G1_formulas_in_force_in_one_query(membre_eligible, django_assert_num_queries):
     communes = [membre_eligible(formule=f) for f in ["groupement", "audit", "socle_complet"]]
     with django_assert_num_queries(1):
         formules = Adhesion.objects.formules_le([c.pk for c in communes], date(2025, 1, 1))
@@ -119,7 +117,7 @@ def test_G1_formules_en_vigueur_en_une_requete(membre_eligible, django_assert_nu
 # --- G2 coordonnateur -------------------------------------------------------------------------
 
 
-def test_G2_redon_agglomeration_coordonnateur_par_defaut(groupement_factory):
+def test_G2_redon_agglomeration_coordinator_by_default(groupement_factory):
     assert groupement_factory().coordonnateur == "Redon Agglomération"
     assert (
         groupement_factory(coordonnateur="Autre EPCI (avenant)").coordonnateur
@@ -130,7 +128,7 @@ def test_G2_redon_agglomeration_coordonnateur_par_defaut(groupement_factory):
 # --- G3 needs -----------------------------------------------------------------------------------
 
 
-def test_G3_besoins_quantitatifs_et_qualitatifs(
+def test_G3_quantitative_and_qualitative_needs(
     groupement_factory, membre_eligible, agir, agent_dsi
 ):
     groupement = groupement_factory()
@@ -167,9 +165,7 @@ def test_G3_besoins_quantitatifs_et_qualitatifs(
     assert adhesion.total_besoins() == D("4062.50")
 
 
-def test_G3_une_nouvelle_declaration_remplace_la_precedente(
-    groupement_factory, membre_eligible, agir
-):
+def test_G3_a_new_declaration_replaces_the_previous_one(groupement_factory, membre_eligible, agir):
     adhesion = agir.adherer(groupement_factory(), membre_eligible())
     agir.besoins(adhesion, D("100.00"), D("200.00"))
     agir.besoins(adhesion, D("50.00"))
@@ -210,7 +206,7 @@ def test_G3_une_nouvelle_declaration_remplace_la_precedente(
         ),
     ],
 )
-def test_G3_saisie_invalide_refusee_sans_rien_enregistrer(
+def test_G3_invalid_input_refused_without_saving_anything(
     groupement_factory, membre_eligible, agir, agent_dsi, ligne, message
 ):
     adhesion = agir.adherer(groupement_factory(), membre_eligible())
@@ -220,7 +216,7 @@ def test_G3_saisie_invalide_refusee_sans_rien_enregistrer(
     assert list(adhesion.besoins.values_list("montant_estime", flat=True)) == [D("100.00")]
 
 
-def test_G3_pas_de_lancement_tant_qu_un_membre_n_a_rien_declare(
+def test_G3_no_launch_while_a_member_has_declared_nothing(
     groupement_factory, membre_eligible, agir
 ):
     groupement = groupement_factory()
@@ -240,7 +236,7 @@ def test_G3_pas_de_lancement_tant_qu_un_membre_n_a_rien_declare(
     assert groupement.etape == "recensement" and groupement.consultation_lancee_le is None
 
 
-def test_G3_pas_de_lancement_sans_membre(groupement_factory, agir):
+def test_G3_no_launch_without_a_member(groupement_factory, agir):
     groupement = groupement_factory()
     agir.etape(groupement, "recensement", date(2025, 2, 1))
     with pytest.raises(ValidationError, match="le groupement n'a aucun membre"):
@@ -250,7 +246,7 @@ def test_G3_pas_de_lancement_sans_membre(groupement_factory, agir):
 # --- G4 life cycle ------------------------------------------------------------------------------
 
 
-def test_G4_cycle_complet_avec_la_date_de_chaque_etape(groupement_factory, membre_eligible, agir):
+def test_G4_full_cycle_with_the_date_of_each_step(groupement_factory, membre_eligible, agir):
     groupement = groupement_factory(constitue_le=date(2025, 1, 6))
     agir.besoins(agir.adherer(groupement, membre_eligible()), D("1000.00"))
     agir.etape(groupement, "recensement", date(2025, 2, 1))
@@ -281,7 +277,7 @@ def test_G4_cycle_complet_avec_la_date_de_chaque_etape(groupement_factory, membr
     assert groupement.history.count() == 6
 
 
-def test_G4_pas_de_saut_d_etape(groupement_factory, agir):
+def test_G4_no_skipped_step(groupement_factory, agir):
     groupement = groupement_factory()
     with pytest.raises(ValidationError) as erreur:
         agir.etape(groupement, "consultation", date(2025, 3, 10))
@@ -291,7 +287,7 @@ def test_G4_pas_de_saut_d_etape(groupement_factory, agir):
     ]
 
 
-def test_G4_pas_de_date_anterieure_a_l_etape_precedente_ni_future(groupement_factory, agir):
+def test_G4_no_date_before_the_previous_step_nor_in_the_future(groupement_factory, agir):
     groupement = groupement_factory(constitue_le=date(2025, 1, 6))
     with pytest.raises(
         ValidationError, match="ne peut être datée avant l'étape « constitution » \\(06/01/2025\\)"
@@ -301,7 +297,7 @@ def test_G4_pas_de_date_anterieure_a_l_etape_precedente_ni_future(groupement_fac
         agir.etape(groupement, "recensement", date(2099, 1, 1))
 
 
-def test_G4_attribution_exige_un_titulaire(groupement_lance, agir):
+def test_G4_award_requires_a_contract_holder(groupement_lance, agir):
     groupement, _ = groupement_lance
     with pytest.raises(
         ValidationError, match="Enregistrez d'abord le marché attribué et son titulaire"
@@ -309,7 +305,7 @@ def test_G4_attribution_exige_un_titulaire(groupement_lance, agir):
         agir.etape(groupement, "attribution", date(2025, 5, 20))
 
 
-def test_G4_echeance_pas_avant_la_fin_du_marche(groupement_lance, agir):
+def test_G4_expiry_not_before_the_end_of_the_marche(groupement_lance, agir):
     groupement, _ = groupement_lance
     Marche.objects.create(
         groupement=groupement,
@@ -326,7 +322,7 @@ def test_G4_echeance_pas_avant_la_fin_du_marche(groupement_lance, agir):
     agir.etape(groupement, "echu", date(2026, 6, 1))
 
 
-def test_G4_resiliation_apres_attribution_avec_motif(groupement_lance, agir):
+def test_G4_resiliation_after_award_with_a_reason(groupement_lance, agir):
     groupement, _ = groupement_lance
     Marche.objects.create(groupement=groupement, reference="M1", procedure="adaptee", titulaire="T")
     with pytest.raises(ValidationError, match="ne peut être que : « marché attribué »"):
@@ -340,7 +336,7 @@ def test_G4_resiliation_apres_attribution_avec_motif(groupement_lance, agir):
     assert [e for e, _ in groupement.dates_des_etapes()][-1] == "résilié"
 
 
-def test_G4_la_base_refuse_une_etape_sans_sa_date(groupement_factory):
+def test_G4_the_database_refuses_a_step_without_its_date(groupement_factory):
     from django.db import IntegrityError, transaction
 
     groupement = groupement_factory()
@@ -348,7 +344,7 @@ def test_G4_la_base_refuse_une_etape_sans_sa_date(groupement_factory):
         Groupement.objects.filter(pk=groupement.pk).update(etape="consultation")
 
 
-def test_G4_fin_du_marche_calculee_par_defaut():
+def test_G4_end_of_the_marche_computed_by_default():
     marche = Marche(notifie_le=date(2025, 9, 1), duree_mois=48)
     marche.clean()
     assert marche.fin == date(2029, 8, 31)
@@ -368,7 +364,7 @@ def test_G4_prochaine_action(groupement_factory, membre_eligible, agir):
 # --- G5 retrait -------------------------------------------------------------------------------
 
 
-def test_G5_retrait_par_decision_ecrite_avant_le_lancement(
+def test_G5_retrait_by_written_decision_before_the_launch(
     groupement_factory, membre_eligible, agir, agent_dsi
 ):
     groupement = groupement_factory()
@@ -391,7 +387,7 @@ def test_G5_retrait_par_decision_ecrite_avant_le_lancement(
     assert agir.adherer(groupement, adhesion.commune, le=date(2025, 2, 25)).est_active
 
 
-def test_G5_retrait_refuse_apres_l_envoi_de_l_avis_de_marche(groupement_lance, agent_dsi):
+def test_G5_retrait_refused_after_the_contract_notice_is_sent(groupement_lance, agent_dsi):
     _, (redon, *_) = groupement_lance
     with pytest.raises(ValidationError) as erreur:
         actes.demander_retrait(
@@ -410,7 +406,7 @@ def test_G5_retrait_refuse_apres_l_envoi_de_l_avis_de_marche(groupement_lance, a
     assert redon.est_active and redon.retrait_decision_numero == ""
 
 
-def test_G5_retrait_notifie_avant_le_lancement_encore_enregistrable(groupement_lance, agent_dsi):
+def test_G5_retrait_notified_before_the_launch_can_still_be_recorded(groupement_lance, agent_dsi):
     _, (_, allaire, _) = groupement_lance
     actes.demander_retrait(
         adhesion_groupement=allaire,
@@ -423,7 +419,7 @@ def test_G5_retrait_notifie_avant_le_lancement_encore_enregistrable(groupement_l
     assert not allaire.est_active
 
 
-def test_G5_decision_obligatoire_et_pas_apres_la_notification(
+def test_G5_decision_required_and_not_after_the_notification(
     groupement_factory, membre_eligible, agir, agent_dsi
 ):
     adhesion = agir.adherer(groupement_factory(), membre_eligible())
@@ -444,7 +440,7 @@ def test_G5_decision_obligatoire_et_pas_apres_la_notification(
         )
 
 
-def test_G5_pas_de_double_retrait(groupement_factory, membre_eligible, agir, agent_dsi):
+def test_G5_no_double_retrait(groupement_factory, membre_eligible, agir, agent_dsi):
     adhesion = agir.adherer(groupement_factory(), membre_eligible())
     kwargs = {
         "decision_numero": "D1",
@@ -457,7 +453,7 @@ def test_G5_pas_de_double_retrait(groupement_factory, membre_eligible, agir, age
         actes.demander_retrait(adhesion_groupement=adhesion, **kwargs)
 
 
-def test_G5_retrait_saisi_dans_l_admin_refuse_apres_lancement(groupement_lance):
+def test_G5_retrait_entered_in_the_admin_refused_after_launch(groupement_lance):
     _, (redon, *_) = groupement_lance
     redon.retrait_decision_numero = "D"
     redon.retrait_decision_date = redon.retrait_notifie_le = date(2025, 4, 1)
@@ -468,21 +464,21 @@ def test_G5_retrait_saisi_dans_l_admin_refuse_apres_lancement(groupement_lance):
 # --- G6 répartition (the pure function is tested in test_repartition.py) -------------------------
 
 
-def test_G6_poids_par_defaut_part_des_besoins_estimes(groupement_lance):
+def test_G6_poids_par_defaut_is_the_share_of_estimated_needs(groupement_lance):
     _, (redon, allaire, bains) = groupement_lance
     poids = regles.poids_par_defaut(AdhesionGroupement.objects.prefetch_related("besoins"))
     assert list(poids.values()) == [D("12000.00"), D("3000.00"), D("0.00")]
     assert [a.pk for a in poids] == [redon.pk, allaire.pk, bains.pk]
 
 
-def test_G6_ordre_de_departage_ordre_d_adhesion(groupement_factory, membre_eligible, agir):
+def test_G6_tie_break_order_is_adhesion_order(groupement_factory, membre_eligible, agir):
     groupement = groupement_factory()
     tard = agir.adherer(groupement, membre_eligible(nom="Tard"), le=date(2025, 2, 10))
     tot = agir.adherer(groupement, membre_eligible(nom="Tôt"), le=date(2025, 2, 1))
     assert regles.ordre_des_membres([tard, tot]) == [tot, tard]
 
 
-def test_G6_pas_de_repartition_avant_le_lancement(groupement_factory, agent_dsi):
+def test_G6_no_repartition_before_the_launch(groupement_factory, agent_dsi):
     with pytest.raises(ValidationError, match="une fois la consultation lancée"):
         actes.enregistrer_repartition(
             groupement=groupement_factory(),
@@ -496,7 +492,7 @@ def test_G6_pas_de_repartition_avant_le_lancement(groupement_factory, agent_dsi)
         )
 
 
-def test_G6_repartition_enregistree_parts_au_centime(groupement_lance, agent_dsi):
+def test_G6_saved_repartition_shares_to_the_cent(groupement_lance, agent_dsi):
     groupement, (redon, allaire, bains) = groupement_lance
     repartition = actes.enregistrer_repartition(
         groupement=groupement,
@@ -514,7 +510,7 @@ def test_G6_repartition_enregistree_parts_au_centime(groupement_lance, agent_dsi
     assert sum(parts.values()) == repartition.montant
 
 
-def test_G6_poids_tous_nuls_message_clair(groupement_factory, membre_eligible, agir, agent_dsi):
+def test_G6_all_weights_zero_clear_message(groupement_factory, membre_eligible, agir, agent_dsi):
     groupement = groupement_factory()
     agir.besoins(agir.adherer(groupement, membre_eligible()), qualitatifs="Besoins à préciser")
     agir.lancer(groupement)
@@ -531,7 +527,7 @@ def test_G6_poids_tous_nuls_message_clair(groupement_factory, membre_eligible, a
         )
 
 
-def test_G6_modifier_les_poids_avec_justification(groupement_lance, agent_dsi):
+def test_G6_changing_the_weights_with_a_justification(groupement_lance, agent_dsi):
     groupement, (redon, allaire, bains) = groupement_lance
     repartition = actes.enregistrer_repartition(
         groupement=groupement,
@@ -560,7 +556,7 @@ def test_G6_modifier_les_poids_avec_justification(groupement_lance, agent_dsi):
     ]
 
 
-def test_G6_somme_recue_arretee_puis_figee(groupement_lance, agent_dsi):
+def test_G6_received_sum_settled_then_frozen(groupement_lance, agent_dsi):
     groupement, _ = groupement_lance
     repartition = actes.enregistrer_repartition(
         groupement=groupement,
@@ -586,7 +582,7 @@ def test_G6_somme_recue_arretee_puis_figee(groupement_lance, agent_dsi):
 # --- G7 bound by needs --------------------------------------------------------------------------
 
 
-def test_G7_membre_engage_sur_ses_besoins_apres_lancement(groupement_lance, agent_dsi):
+def test_G7_member_bound_by_its_needs_after_launch(groupement_lance, agent_dsi):
     """After the launch a member can neither lower its needs, nor delete them, nor leave:
     its declared needs remain its commitment and its weight."""
     _, (redon, *_) = groupement_lance
@@ -614,7 +610,7 @@ def test_G7_membre_engage_sur_ses_besoins_apres_lancement(groupement_lance, agen
     assert redon.total_besoins() == D("12000.00")
 
 
-def test_G7_un_membre_retire_ne_declare_plus_de_besoins(
+def test_G7_a_withdrawn_member_declares_no_more_needs(
     groupement_factory, membre_eligible, agir, agent_dsi
 ):
     adhesion = agir.adherer(groupement_factory(), membre_eligible())
@@ -632,7 +628,7 @@ def test_G7_un_membre_retire_ne_declare_plus_de_besoins(
 # --- G8 freeze ----------------------------------------------------------------------------------
 
 
-def test_G8_besoins_modifiables_jusqu_au_lancement(groupement_factory, membre_eligible, agir):
+def test_G8_needs_editable_until_the_launch(groupement_factory, membre_eligible, agir):
     groupement = groupement_factory()
     adhesion = agir.adherer(groupement, membre_eligible())
     agir.etape(groupement, "recensement", date(2025, 2, 1))
@@ -645,7 +641,7 @@ def test_G8_besoins_modifiables_jusqu_au_lancement(groupement_factory, membre_el
     assert adhesion.total_besoins() == D("20.00")
 
 
-def test_G8_aucune_adhesion_apres_le_lancement(groupement_lance, membre_eligible, agir):
+def test_G8_no_adhesion_after_the_launch(groupement_lance, membre_eligible, agir):
     groupement, _ = groupement_lance
     with pytest.raises(ValidationError) as erreur:
         agir.adherer(groupement, membre_eligible(nom="Fégréac"), le=date(2025, 3, 11))
@@ -657,12 +653,12 @@ def test_G8_aucune_adhesion_apres_le_lancement(groupement_lance, membre_eligible
     assert groupement.adhesions.count() == 3
 
 
-def test_G8_groupements_ouverts(groupement_lance, groupement_factory):
+def test_G8_open_groupements(groupement_lance, groupement_factory):
     ouvert = groupement_factory(objet="GTC")
     assert list(Groupement.objects.ouverts()) == [ouvert]
 
 
-def test_G8_pas_d_adhesion_avant_la_constitution(groupement_factory, membre_eligible, agir):
+def test_G8_no_adhesion_before_the_constitution(groupement_factory, membre_eligible, agir):
     with pytest.raises(ValidationError, match="n'est constitué que depuis le 06/01/2025"):
         agir.adherer(
             groupement_factory(constitue_le=date(2025, 1, 6)),
@@ -671,7 +667,7 @@ def test_G8_pas_d_adhesion_avant_la_constitution(groupement_factory, membre_elig
         )
 
 
-def test_G1_G8_groupements_accessibles_pour_le_portail(
+def test_G1_G8_groupements_accessibles_for_the_portail(
     groupement_lance, groupement_factory, membre_eligible, agir, django_assert_num_queries
 ):
     lance, _ = groupement_lance
@@ -687,7 +683,7 @@ def test_G1_G8_groupements_accessibles_pour_le_portail(
     assert groupements_accessibles(commune=audit, jour=date(2025, 4, 1)) == []
 
 
-def test_G5_G8_ce_que_le_portail_peut_proposer(
+def test_G5_G8_what_the_portail_can_offer(
     groupement_lance, groupement_factory, membre_eligible, agir
 ):
     _, (redon, *_) = groupement_lance

@@ -30,7 +30,7 @@ def _urls(groupement_pk, repartition_pk=None):
     return urls
 
 
-def test_pages_reservees_aux_agents_de_la_dsi(groupement_lance, client, secretaire_b, agent_dsi):
+def test_pages_restricted_to_dsi_agents(groupement_lance, client, secretaire_b, agent_dsi):
     groupement, _ = groupement_lance
     repartition = actes.enregistrer_repartition(
         groupement=groupement,
@@ -54,7 +54,7 @@ def test_pages_reservees_aux_agents_de_la_dsi(groupement_lance, client, secretai
         assert client.get(url).status_code == 200, url
 
 
-def test_etape_refusee_sans_la_permission(groupement_factory, client, django_user_model):
+def test_step_refused_without_the_permission(groupement_factory, client, django_user_model):
     from django.contrib.auth.models import Permission
 
     groupement = groupement_factory()
@@ -91,7 +91,7 @@ def _groupement_avec(n, groupement_factory, membre_eligible, agir, objet=None):
 
 
 @pytest.mark.parametrize("n", [3, 30])
-def test_tableau_de_bord_nombre_de_requetes_constant(
+def test_dashboard_query_count_is_constant(
     n, groupement_factory, membre_eligible, agir, client, agent_dsi, django_assert_num_queries
 ):
     groupement = _groupement_avec(n, groupement_factory, membre_eligible, agir)
@@ -107,7 +107,7 @@ def test_tableau_de_bord_nombre_de_requetes_constant(
     assert f"Total ({n} membres)" in contenu
 
 
-def test_tableau_de_bord_contenu(
+def test_dashboard_content(
     groupement_factory, membre_eligible, agir, client, agent_dsi, commune_factory, adhesion_factory
 ):
     groupement = groupement_factory(
@@ -140,9 +140,7 @@ def test_tableau_de_bord_contenu(
     assert "01/02/2025" in contenu
 
 
-def test_etape_depuis_le_tableau_de_bord(
-    groupement_factory, membre_eligible, agir, client, agent_dsi
-):
+def test_step_from_the_dashboard(groupement_factory, membre_eligible, agir, client, agent_dsi):
     groupement = groupement_factory()
     client.force_login(agent_dsi)
     url = reverse("groupements:etape", args=[groupement.pk])
@@ -156,7 +154,7 @@ def test_etape_depuis_le_tableau_de_bord(
     assert groupement.etape == "recensement"
 
 
-def test_liste_des_groupements_nombre_de_requetes_constant(
+def test_groupements_list_query_count_is_constant(
     groupement_factory, membre_eligible, agir, client, agent_dsi, django_assert_num_queries
 ):
     for n in range(5):
@@ -177,7 +175,7 @@ def _lire_csv(reponse):
     return list(csv.reader(io.StringIO(contenu.decode("utf-8-sig")), delimiter=";"))
 
 
-def test_export_besoins_csv(groupement_factory, membre_eligible, agir, agent_dsi, client):
+def test_export_needs_csv(groupement_factory, membre_eligible, agir, agent_dsi, client):
     groupement = groupement_factory()
     redon = agir.adherer(groupement, membre_eligible(nom="Redon", code_insee="35236"))
     from groupements.models import Besoin
@@ -239,7 +237,7 @@ def test_export_besoins_csv(groupement_factory, membre_eligible, agir, agent_dsi
     ]
 
 
-def test_export_besoins_xlsx(groupement_factory, membre_eligible, agir, agent_dsi, client):
+def test_export_needs_xlsx(groupement_factory, membre_eligible, agir, agent_dsi, client):
     groupement = groupement_factory()
     for nom in ["Redon", "Pipriac"]:
         adhesion = agir.adherer(groupement, membre_eligible(nom=nom))
@@ -283,11 +281,11 @@ def test_export_besoins_xlsx(groupement_factory, membre_eligible, agir, agent_ds
         ("a=b", "a=b"),
     ],
 )
-def test_echappement_des_formules(texte, attendu):
+def test_formula_escaping(texte, attendu):
     assert echapper(texte) == attendu
 
 
-def test_G6_reversements_affiches_et_exportes(groupement_lance, agent_dsi, client):
+def test_G6_reversements_shown_and_exported(groupement_lance, agent_dsi, client):
     groupement, (redon, allaire, bains) = groupement_lance
     client.force_login(agent_dsi)
     reponse = client.post(
@@ -334,7 +332,7 @@ def test_G6_reversements_affiches_et_exportes(groupement_lance, agent_dsi, clien
     assert not TitreDeRecettes.objects.exists()  # a sum received is paid back, not billed
 
 
-def test_G6_saisie_invalide_de_la_repartition(groupement_lance, agent_dsi, client):
+def test_G6_invalid_repartition_input(groupement_lance, agent_dsi, client):
     groupement, _ = groupement_lance
     client.force_login(agent_dsi)
     reponse = client.post(
@@ -352,7 +350,7 @@ def test_G6_saisie_invalide_de_la_repartition(groupement_lance, agent_dsi, clien
     assert "Saisissez un montant, par exemple 1 250,00." in reponse.content.decode()
 
 
-def test_G6_repartition_refusee_avant_lancement_sans_erreur_500(
+def test_G6_repartition_refused_before_launch_without_a_500_error(
     groupement_factory, agent_dsi, client
 ):
     groupement = groupement_factory()
@@ -372,7 +370,7 @@ def test_G6_repartition_refusee_avant_lancement_sans_erreur_500(
     assert "une fois la consultation lancée" in reponse.content.decode()
 
 
-def test_G6_modifier_les_poids_depuis_la_page(groupement_lance, agent_dsi, client):
+def test_G6_changing_the_weights_from_the_page(groupement_lance, agent_dsi, client):
     groupement, (redon, allaire, bains) = groupement_lance
     repartition = actes.enregistrer_repartition(
         groupement=groupement,
@@ -403,7 +401,7 @@ def test_G6_modifier_les_poids_depuis_la_page(groupement_lance, agent_dsi, clien
     assert repartition.motif_poids == "Commandes réelles"
 
 
-def test_repartition_page_nombre_de_requetes_constant(
+def test_repartition_page_query_count_is_constant(
     groupement_factory, membre_eligible, agir, agent_dsi, client, django_assert_num_queries
 ):
     groupement = _groupement_avec(25, groupement_factory, membre_eligible, agir)

@@ -239,7 +239,7 @@ def retirer_dans(chemin):
 
 
 # --------------------------------------------------------------------------- valid files
-def test_bordereau_ordinaire_edition02_valide(xml_ordinaire):
+def test_ordinary_bordereau_edition02_valid(xml_ordinaire):
     valider(xml_ordinaire, SCHEMAS)
     # Independently of regles.py: plain lxml with the official root schema.
     parser = etree.XMLParser(no_network=True, huge_tree=True)
@@ -262,7 +262,7 @@ def test_bordereau_ordinaire_edition02_valide(xml_ordinaire):
     assert len(racine.findall("PES_PJ/PJ")) == 5  # 2 x (006 + 008) + the supplier invoice
 
 
-def test_bordereau_reduction_valide():
+def test_reduction_bordereau_valid():
     xml = construire(entete(), reduction(), date_production=D)
     valider(xml, SCHEMAS)
     racine = etree.fromstring(xml)
@@ -283,7 +283,7 @@ def test_bordereau_reduction_valide():
     assert pj_el(racine, "301", "002") is not None  # outside Chorus Pro the PDF is a generic 002
 
 
-def test_pdf_decodes_octet_pour_octet(xml_ordinaire):
+def test_pdf_decodes_byte_for_byte(xml_ordinaire):
     racine = etree.fromstring(xml_ordinaire)
     assert decoder(pj_el(racine, "101", "008")) in (PDF_101, FACTURE_FOURNISSEUR.contenu)
     pdfs = {
@@ -299,7 +299,7 @@ def test_pdf_decodes_octet_pour_octet(xml_ordinaire):
     )
 
 
-def test_pes_facture_decode_et_valide(xml_ordinaire):
+def test_pes_facture_decoded_and_valid(xml_ordinaire):
     racine = etree.fromstring(xml_ordinaire)
     schema = regles.charger_schema(SCHEMAS)
     for numero, total in (("101", "1000.00"), ("102", "750.50")):
@@ -326,13 +326,13 @@ def test_pes_facture_decode_et_valide(xml_ordinaire):
 
 
 # --------------------------------------------------------------------------- XSD refusals
-def test_xsd_refuse_edition_11(xml_ordinaire):
+def test_xsd_refuses_edition_11(xml_ordinaire):
     err = refus(muter(xml_ordinaire, poser("BlocPiece/Edition", "11", "102")))
     assert err.codes == {"xsd"}
     assert any("Titre n° 102" in m and "Edition" in m for m in err.erreurs)
 
 
-def test_xsd_refuse_numero_facture_avec_points(xml_ordinaire):
+def test_xsd_refuses_numero_facture_with_dots(xml_ordinaire):
     err = refus(muter(xml_ordinaire, poser("BlocPiece/NumeroFacture", "ASAP.2027.101")))
     assert err.codes == {"xsd"} and "NumeroFacture" in err.erreurs[0]
 
@@ -364,7 +364,7 @@ REGLES_CASSEES = {
 
 
 @pytest.mark.parametrize("cas", sorted(REGLES_CASSEES))
-def test_regle_refuse_fichier_casse(xml_ordinaire, cas):
+def test_rule_refuses_a_broken_file(xml_ordinaire, cas):
     code = cas.split("_typefact")[0]
     err = refus(muter(xml_ordinaire, REGLES_CASSEES[cas]))
     assert err.codes == {code}, err.erreurs  # refused by exactly that rule
@@ -372,14 +372,14 @@ def test_regle_refuse_fichier_casse(xml_ordinaire, cas):
     assert all(m.startswith(lieu) for m in err.erreurs), err.erreurs
 
 
-def test_regle_rattachement_annulation():
+def test_rule_rattachement_annulation():
     xml = construire(entete(), reduction(), date_production=D)
     err = refus(muter(xml, retirer("LigneDePiece/BlocLignePiece/RattachPiece", "301")))
     assert err.codes == {"rattachement_annulation"}
     assert err.erreurs[0].startswith("Titre n° 301, ligne 1 : RattachPiece")
 
 
-def test_regle_siret_cle_message_exact():
+def test_rule_siret_cle_exact_message():
     mauvais = siret("21019998")[:-1] + str((int(siret("21019998")[-1]) + 1) % 10)
     assert not stdnum_siret.is_valid(mauvais)
     b = ordinaire(pieces=(piece(12, tiers=commune("A", "21019998", siret=mauvais)),))
@@ -388,14 +388,14 @@ def test_regle_siret_cle_message_exact():
     assert err.erreurs == [f"Titre n° 12 : SIRET du débiteur {mauvais} invalide (clé de contrôle)"]
 
 
-def test_chaque_regle_a_son_test():
+def test_every_rule_has_its_test():
     assert set(regles.REGLES) == {c.split("_typefact")[0] for c in REGLES_CASSEES} | {
         "rattachement_annulation"
     }
 
 
 # --------------------------------------------------------------------------- input handling
-def test_schemas_absents(tmp_path, xml_ordinaire):
+def test_missing_schemas(tmp_path, xml_ordinaire):
     for dossier in (tmp_path, None):
         with pytest.raises(ErreurPES) as exc:
             valider(xml_ordinaire, dossier)
@@ -403,12 +403,12 @@ def test_schemas_absents(tmp_path, xml_ordinaire):
         assert "PES_SCHEMAS_DIR" in exc.value.erreurs[0] and "DGFiP" in exc.value.erreurs[0]
 
 
-def test_schema_compile_en_cache():
+def test_schema_compiled_and_cached():
     assert regles.charger_schema(SCHEMAS) is regles.charger_schema(str(SCHEMAS) + "/")
     assert regles.charger_schema(SCHEMAS / "PES_V2") is not None  # the PES_V2 folder itself
 
 
-def test_schema_illisible(tmp_path, xml_ordinaire):
+def test_unreadable_schema(tmp_path, xml_ordinaire):
     (tmp_path / "PES_V2/Rev0").mkdir(parents=True)
     (tmp_path / "PES_V2/Rev0/PES_Aller.xsd").write_text("<pas-un-schema/>")
     with pytest.raises(ErreurPES) as exc:
@@ -438,7 +438,7 @@ def test_normalisations():
 @pytest.mark.parametrize(
     "montant", [Decimal("10.005"), Decimal("0"), Decimal("-5.00"), 12.5, "abc"]
 )
-def test_montant_refuse_a_la_construction(montant):
+def test_amount_refused_at_build_time(montant):
     b = ordinaire(pieces=(piece(5, lignes=(replace(ligne(), montant=montant),)),))
     with pytest.raises(ErreurPES) as exc:
         construire(entete(), b, date_production=D)
@@ -446,13 +446,13 @@ def test_montant_refuse_a_la_construction(montant):
     assert exc.value.erreurs[0].startswith("Titre n° 5 : Montant de la ligne 1")
 
 
-def test_edition02_sans_parametres_facture():
+def test_edition02_without_facture_parameters():
     with pytest.raises(ErreurPES) as exc:
         construire(entete(facture=None), ordinaire(), date_production=D)
     assert "Titre n° 101 : Edition 02" in exc.value.erreurs[0]
 
 
-def test_erreurs_collectees_puis_levees():
+def test_errors_collected_then_raised():
     b = ordinaire(pieces=(piece(1, tiers=commune("A", "21019998", code_postal="1999", nom="")),))
     with pytest.raises(ErreurPES) as exc:
         construire(entete(id_post="12"), b, date_production=D)
@@ -461,7 +461,7 @@ def test_erreurs_collectees_puis_levees():
     assert any(m.startswith("Titre n° 1 : Code postal du débiteur") for m in exc.value.erreurs)
 
 
-def test_idunique_conflit_a_la_construction():
+def test_idunique_conflict_at_build_time():
     autre = replace(FACTURE_FOURNISSEUR, contenu=b"%PDF autre contenu")
     b = ordinaire(
         pieces=(
@@ -474,7 +474,7 @@ def test_idunique_conflit_a_la_construction():
     assert exc.value.codes == {"idunique_unique"}
 
 
-def test_pj_partagee_emise_une_fois():
+def test_shared_pj_written_once():
     b = ordinaire(
         pieces=(
             piece(1, pieces_jointes_supplementaires=(FACTURE_FOURNISSEUR,)),
@@ -495,7 +495,7 @@ def test_pj_partagee_emise_une_fois():
     )
 
 
-def test_sans_siret_ni_edition_valide():
+def test_without_siret_or_edition_valid():
     p = piece(9, edition=None, tiers=commune("C", "21019996", siret=""), pdf=None)
     xml = construire(entete(facture=None), ordinaire(pieces=(p,)), date_production=D)
     valider(xml, SCHEMAS)
@@ -508,7 +508,7 @@ def test_sans_siret_ni_edition_valide():
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(nom=st.text(max_size=60), objet=st.text(max_size=200), adresse=st.text(max_size=60))
-def test_texte_quelconque_donne_fichier_valide_ou_erreur_claire(nom, objet, adresse):
+def test_any_text_gives_a_valid_file_or_a_clear_error(nom, objet, adresse):
     p = piece(1, objet=objet, tiers=commune("A", "21019998", nom=nom, adresse=adresse))
     try:
         xml = construire(entete(), ordinaire(pieces=(p,)), date_production=D)
@@ -523,6 +523,6 @@ def test_texte_quelconque_donne_fichier_valide_ou_erreur_claire(nom, objet, adre
 
 
 @given(st.text(max_size=300), st.sampled_from(["application/pdf", "text/xml", "image/png"]))
-def test_nom_pj_respecte_le_motif(nom, mime):
+def test_nom_pj_follows_the_pattern(nom, mime):
     s = nom_pj(nom, mime)
     assert len(s) <= 100 and re.fullmatch(r".+\.[A-Za-z0-9]{2,4}", s)

@@ -26,12 +26,12 @@ D = Decimal
     ("nb_socle", "etp"),
     [(0, 0), (1, 1), (9, 1), (10, 2), (20, 2), (21, 3), (31, 3)],
 )
-def test_R2_paliers_selon_les_communes_au_socle_complet(nb_socle, etp):
+def test_R2_tiers_by_the_communes_with_socle_complet(nb_socle, etp):
     assert cible_etp(nb_socle) == Cible(etp, MONTANT_ETP * etp)
     assert cible_etp(nb_socle).montant == D("40000.00") * etp
 
 
-def test_R2_zero_commune_au_socle_complet_mais_des_membres_un_etp():
+def test_R2_zero_commune_with_socle_complet_but_members_one_etp():
     # "1 ETP … dès la 1re commune adhérente": a member without the socle complet counts.
     assert cible_etp(0, nb_membres=1) == Cible(1, D("40000.00"))
     assert cible_etp(0, nb_membres=0) == Cible(0, D("0.00"))
@@ -41,11 +41,11 @@ def test_R2_zero_commune_au_socle_complet_mais_des_membres_un_etp():
     ("nb_socle", "nb_membres", "etp"),
     [(1, 31, 1), (9, 31, 1), (10, 10, 2), (10, 31, 2), (20, 31, 2), (21, 21, 3), (21, 31, 3)],
 )
-def test_R2_seules_les_communes_au_socle_complet_font_passer_les_paliers(nb_socle, nb_membres, etp):
+def test_R2_only_communes_with_socle_complet_move_up_the_tiers(nb_socle, nb_membres, etp):
     assert cible_etp(nb_socle, nb_membres=nb_membres).etp == etp
 
 
-def test_R2_montant_cible_par_palier():
+def test_R2_target_amount_per_tier():
     montants = [cible_etp(n).montant for n in (1, 9, 10, 20, 21)]
     assert montants == [D("40000.00")] * 2 + [D("80000.00")] * 2 + [D("120000.00")]
 
@@ -54,21 +54,21 @@ def test_R2_montant_cible_par_palier():
     ("nb_socle", "kwargs"),
     [(-1, {}), (True, {}), (1.0, {}), (5, {"nb_membres": 4}), (2, {"nb_membres": -1})],
 )
-def test_R2_nombres_invalides_refuses(nb_socle, kwargs):
+def test_R2_invalid_numbers_refused(nb_socle, kwargs):
     with pytest.raises(ValueError):
         cible_etp(nb_socle, **kwargs)
 
 
 @pytest.mark.parametrize(("nb_socle", "suivant"), [(0, 10), (9, 10), (10, 21), (20, 21)])
-def test_R2_palier_suivant(nb_socle, suivant):
+def test_R2_next_tier(nb_socle, suivant):
     assert prochain_palier(nb_socle).socle_min == suivant
 
 
-def test_R2_pas_de_palier_au_dela_de_trois_etp():
+def test_R2_no_tier_beyond_three_etp():
     assert prochain_palier(21) is None
 
 
-def test_R2_couverture_ecart_et_pourcentage():
+def test_R2_coverage_gap_and_percentage():
     couverture = cible.Couverture("x", D("30000.00"), cible_etp(1))
     assert couverture.ecart == D("-10000.00")
     assert couverture.pourcentage == 75
@@ -81,7 +81,7 @@ def test_R2_couverture_ecart_et_pourcentage():
 # =============================================================================================
 
 
-def test_graphique_barres_a_une_alternative_textuelle_echappee():
+def test_bar_chart_has_an_escaped_text_alternative():
     svg = barres_horizontales(
         "Contributions <2024>",
         [Barre("Allaire & co", D("5532.50")), Barre("Déduction", D("-3500.00"))],
@@ -96,7 +96,7 @@ def test_graphique_barres_a_une_alternative_textuelle_echappee():
     assert 'width="-' not in svg  # a negative bar is not drawn
 
 
-def test_graphique_barres_groupees_legende_et_valeurs_manquantes():
+def test_grouped_bar_chart_legend_and_missing_values():
     svg = barres_groupees(
         "Par prestation",
         ["Socle complet", "Audit"],
@@ -107,7 +107,7 @@ def test_graphique_barres_groupees_legende_et_valeurs_manquantes():
     assert svg.count("<rect") == 2 + 4  # legend + one bar per value
 
 
-def test_graphique_barres_groupees_refuse_une_serie_incomplete():
+def test_grouped_bar_chart_refuses_an_incomplete_series():
     with pytest.raises(ValueError, match="une valeur par catégorie"):
         barres_groupees("x", ["a", "b"], [Serie("s", (D(1),))])
 
@@ -131,7 +131,7 @@ def _net_des_titres(annee, **filtres):
 
 
 @pytest.mark.django_db
-def test_R1_estime_egal_au_calculateur_a_l_euro_pres_et_au_centime(jeu):
+def test_R1_estimated_equals_the_calculator_to_the_euro_and_to_the_cent(jeu):
     bilan = module_bilan.bilan_annuel(ANNEE)
     contribs = contributions(ANNEE)
     attendu = sum(
@@ -150,7 +150,7 @@ def test_R1_estime_egal_au_calculateur_a_l_euro_pres_et_au_centime(jeu):
 
 
 @pytest.mark.django_db
-def test_R1_emis_egal_aux_titres_nets_des_reductions_et_annulations(jeu):
+def test_R1_issued_equals_titres_net_of_reductions_and_annulations(jeu):
     bilan = module_bilan.bilan_annuel(ANNEE)
     net = _net_des_titres(ANNEE, nature__in=["contribution", "audit"])
     net += _net_des_titres(ANNEE, nature__in=["reduction", "annulation"])
@@ -179,7 +179,7 @@ def test_R1_emis_egal_aux_titres_nets_des_reductions_et_annulations(jeu):
 
 
 @pytest.mark.django_db
-def test_R1_par_membre_formules_exercices_niveau1_et_groupements(jeu):
+def test_R1_per_member_formulas_exercices_niveau1_and_groupements(jeu):
     bilan = module_bilan.bilan_annuel(ANNEE)
     membres = {m.commune.pk: m for m in bilan.membres}
     bloc = jeu["blocs"][1]
@@ -206,7 +206,7 @@ def test_R1_par_membre_formules_exercices_niveau1_et_groupements(jeu):
 
 
 @pytest.mark.django_db
-def test_R1_niveau1_et_groupements_de_l_annee(jeu):
+def test_R1_niveau1_and_groupements_of_the_year(jeu):
     bilan = module_bilan.bilan_annuel(ANNEE)
     pool = bilan.niveau1.pool
     assert pool.consommees == D("22")  # (9 + 2) × 2 blocks within the allowances
@@ -219,7 +219,7 @@ def test_R1_niveau1_et_groupements_de_l_annee(jeu):
 
 
 @pytest.mark.django_db
-def test_R1_titres_emis_reduits_annules(jeu):
+def test_R1_titres_issued_reduced_cancelled(jeu):
     bilan = module_bilan.bilan_annuel(ANNEE)
     lignes = {ligne.nature: ligne for ligne in bilan.titres_par_nature}
     contribution = lignes["contribution"]
@@ -236,7 +236,7 @@ def test_R1_titres_emis_reduits_annules(jeu):
 
 
 @pytest.mark.django_db
-def test_R1_annee_sans_rien():
+def test_R1_year_with_nothing():
     bilan = module_bilan.bilan_annuel(2031)
     assert bilan.membres == [] and bilan.total_estime == D("0.00")
     assert bilan.total_emis is None
@@ -245,7 +245,7 @@ def test_R1_annee_sans_rien():
 
 
 @pytest.mark.django_db
-def test_R2_cible_de_l_annee_contre_les_contributions(jeu):
+def test_R2_target_of_the_year_against_the_contributions(jeu):
     bilan = module_bilan.bilan_annuel(ANNEE)
     assert bilan.cible == Cible(1, D("40000.00"))  # 8 socle complet communes
     estimees, emises = bilan.couvertures
@@ -254,7 +254,7 @@ def test_R2_cible_de_l_annee_contre_les_contributions(jeu):
 
 
 @pytest.mark.django_db
-def test_R2_membre_compte_s_il_est_en_vigueur_un_seul_jour(
+def test_R2_member_counts_if_in_force_a_single_day(
     commune_factory, adhesion_factory, population_factory
 ):
     from membres.actes import resilier
@@ -274,7 +274,7 @@ def test_R2_membre_compte_s_il_est_en_vigueur_un_seul_jour(
 
 
 @pytest.mark.django_db
-def test_R2_simulation_sans_changement_egale_le_bilan(jeu):
+def test_R2_simulation_without_change_equals_the_bilan(jeu):
     bilan = module_bilan.bilan_annuel(ANNEE)
     simulation = bilan.simuler()
     assert simulation.total_avant == simulation.total_apres == bilan.total_estime
@@ -283,7 +283,7 @@ def test_R2_simulation_sans_changement_egale_le_bilan(jeu):
 
 
 @pytest.mark.django_db
-def test_R2_simulation_une_commune_rejoint_une_autre_quitte(jeu, commune_factory):
+def test_R2_simulation_one_commune_joins_another_leaves(jeu, commune_factory):
     from membres.models import Population
 
     bilan = module_bilan.bilan_annuel(ANNEE)
@@ -306,7 +306,7 @@ def test_R2_simulation_une_commune_rejoint_une_autre_quitte(jeu, commune_factory
 
 
 @pytest.mark.django_db
-def test_R2_simulation_dix_communes_au_socle_font_deux_etp(jeu, commune_factory):
+def test_R2_simulation_ten_communes_on_the_socle_make_two_etp(jeu, commune_factory):
     from membres.models import Population
 
     bilan = module_bilan.bilan_annuel(ANNEE)
@@ -324,7 +324,7 @@ def test_R2_simulation_dix_communes_au_socle_font_deux_etp(jeu, commune_factory)
 
 
 @pytest.mark.django_db
-def test_R2_simulation_garde_les_anomalies_bloquantes(jeu, commune_factory):
+def test_R2_simulation_keeps_the_blocking_anomalies(jeu, commune_factory):
     bilan = module_bilan.bilan_annuel(ANNEE)
     sans_population = commune_factory(nom="Sans population")
     simulation = bilan.simuler(rejoignent=[sans_population.pk])
@@ -336,7 +336,7 @@ def test_R2_simulation_garde_les_anomalies_bloquantes(jeu, commune_factory):
 
 
 @pytest.mark.django_db
-def test_R2_simulation_incoherente_refusee(jeu):
+def test_R2_inconsistent_simulation_refused(jeu):
     bilan = module_bilan.bilan_annuel(ANNEE)
     a, b = jeu["blocs"][0]["A"], jeu["blocs"][0]["B"]
     with pytest.raises(ValueError, match="à la fois"):

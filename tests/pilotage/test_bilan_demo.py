@@ -55,7 +55,7 @@ def _emis_par_les_titres(annee: int) -> Decimal:
 
 
 @pytest.mark.django_db
-def test_R1_demo_tableau_de_bord_pdf_et_xlsx_tiennent_au_centime(
+def test_R1_demo_dashboard_pdf_and_xlsx_agree_to_the_cent(
     client, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):

@@ -50,7 +50,7 @@ def _url(nom="bilan", annee=ANNEE):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("nom", ["bilan", "bilan_pdf", "bilan_xlsx"])
-def test_anonyme_renvoye_a_la_connexion(client, nom):
+def test_anonymous_sent_to_the_login_page(client, nom):
     reponse = client.get(_url(nom))
     assert reponse.status_code == 302
     assert reponse["Location"].startswith(resolve_url(settings.LOGIN_URL))
@@ -58,14 +58,14 @@ def test_anonyme_renvoye_a_la_connexion(client, nom):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("nom", ["bilan", "bilan_pdf", "bilan_xlsx", None])
-def test_secretaire_de_commune_refusee(client, secretaire_a, nom):
+def test_commune_secretary_refused(client, secretaire_a, nom):
     client.force_login(secretaire_a)
     url = reverse("pilotage:bilan_choix") if nom is None else _url(nom)
     assert client.get(url).status_code == 403
 
 
 @pytest.mark.django_db
-def test_agent_sans_droit_sur_les_titres_refuse(client, django_user_model):
+def test_agent_without_a_right_on_titres_refused(client, django_user_model):
     agent = django_user_model.objects.create_user("agent-sans-droit", is_staff=True)
     agent.user_permissions.set(Permission.objects.filter(content_type__app_label="membres"))
     client.force_login(agent)
@@ -73,7 +73,7 @@ def test_agent_sans_droit_sur_les_titres_refuse(client, django_user_model):
 
 
 @pytest.mark.django_db
-def test_non_staff_meme_avec_le_droit_refuse(client, django_user_model):
+def test_non_staff_refused_even_with_the_permission(client, django_user_model):
     utilisateur = django_user_model.objects.create_user("pas-staff")
     utilisateur.user_permissions.add(Permission.objects.get(codename="view_titrederecettes"))
     client.force_login(utilisateur)
@@ -81,22 +81,20 @@ def test_non_staff_meme_avec_le_droit_refuse(client, django_user_model):
 
 
 @pytest.mark.django_db
-def test_responsable_financier_et_agent_dsi_voient_le_bilan(
-    client, agent_dsi, responsable_financier
-):
+def test_finance_officer_and_dsi_agent_see_the_bilan(client, agent_dsi, responsable_financier):
     for utilisateur in (agent_dsi, responsable_financier):
         client.force_login(utilisateur)
         assert client.get(_url()).status_code == 200
 
 
 @pytest.mark.django_db
-def test_annee_hors_periode_introuvable(client, agent_dsi):
+def test_year_outside_the_period_not_found(client, agent_dsi):
     client.force_login(agent_dsi)
     assert client.get(_url(annee=1999)).status_code == 404
 
 
 @pytest.mark.django_db
-def test_choix_de_l_annee_redirige(client, agent_dsi, adhesion_factory, commune_a):
+def test_choosing_the_year_redirects(client, agent_dsi, adhesion_factory, commune_a):
     adhesion_factory(commune_a)
     client.force_login(agent_dsi)
     reponse = client.get(reverse("pilotage:bilan_choix"), {"annee": 2024})
@@ -114,7 +112,7 @@ def test_choix_de_l_annee_redirige(client, agent_dsi, adhesion_factory, commune_
 
 
 @pytest.mark.django_db
-def test_R1_tableau_de_bord_montre_les_chiffres_du_bilan(client, agent_dsi, jeu):
+def test_R1_dashboard_shows_the_bilan_figures(client, agent_dsi, jeu):
     client.force_login(agent_dsi)
     page = _texte(client.get(_url()).content.decode())
     bilan = module_bilan.bilan_annuel(ANNEE)
@@ -138,7 +136,7 @@ def test_R1_tableau_de_bord_montre_les_chiffres_du_bilan(client, agent_dsi, jeu)
 
 
 @pytest.mark.django_db
-def test_R1_avant_la_campagne_montants_estimes(client, agent_dsi, jeu):
+def test_R1_before_the_campagne_estimated_amounts(client, agent_dsi, jeu):
     client.force_login(agent_dsi)
     page = _texte(client.get(_url(annee=2025)).content.decode())
     assert "Montants estimés par le calculateur" in page
@@ -154,7 +152,7 @@ def test_R1_avant_la_campagne_montants_estimes(client, agent_dsi, jeu):
 
 
 @pytest.mark.django_db
-def test_R2_simulation_depuis_la_page(client, agent_dsi, jeu):
+def test_R2_simulation_from_the_page(client, agent_dsi, jeu):
     client.force_login(agent_dsi)
     b = jeu["blocs"][0]["B"]
     page = _texte(client.get(_url(), {"rejoignent": [b.pk]}).content.decode())
@@ -165,7 +163,7 @@ def test_R2_simulation_depuis_la_page(client, agent_dsi, jeu):
 
 
 @pytest.mark.django_db
-def test_R2_simulation_saisie_incoherente_message_clair(client, agent_dsi, jeu):
+def test_R2_simulation_inconsistent_input_clear_message(client, agent_dsi, jeu):
     client.force_login(agent_dsi)
     a = jeu["blocs"][0]["A"]
     reponse = client.get(_url(), {"rejoignent": [a.pk]})  # A already has the socle complet
@@ -186,7 +184,7 @@ REQUETES_MAX = 55  # the pool's entries and use (T6), the bordereaux of each run
 
 
 @pytest.mark.django_db
-def test_R1_requetes_du_tableau_de_bord_ne_croissent_pas_avec_les_membres(
+def test_R1_dashboard_queries_do_not_grow_with_the_members(
     client, agent_dsi, emetteur, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
     """The page and the "what if" panel, measured on 5 members, then on 25 members of the same
@@ -227,7 +225,7 @@ def test_R1_requetes_du_tableau_de_bord_ne_croissent_pas_avec_les_membres(
 
 
 @pytest.mark.django_db
-def test_R1_bilan_pdf_relu(client, agent_dsi, jeu):
+def test_R1_bilan_pdf_read_back(client, agent_dsi, jeu):
     client.force_login(agent_dsi)
     reponse = client.get(_url("bilan_pdf"))
     assert reponse.status_code == 200 and reponse["Content-Type"] == "application/pdf"
@@ -265,7 +263,7 @@ def _montant(valeur) -> Decimal:
 
 
 @pytest.mark.django_db
-def test_R1_bilan_xlsx_relu(client, agent_dsi, jeu):
+def test_R1_bilan_xlsx_read_back(client, agent_dsi, jeu):
     client.force_login(agent_dsi)
     reponse = client.get(_url("bilan_xlsx"))
     assert reponse.status_code == 200
@@ -300,7 +298,7 @@ def test_R1_bilan_xlsx_relu(client, agent_dsi, jeu):
 
 
 @pytest.mark.django_db
-def test_bilan_xlsx_neutralise_les_formules(
+def test_bilan_xlsx_neutralises_the_formulas(
     client, agent_dsi, emetteur, commune_factory, adhesion_factory
 ):
     commune = commune_factory(nom='=HYPERLINK("http://exemple.invalid")')
@@ -312,7 +310,7 @@ def test_bilan_xlsx_neutralise_les_formules(
 
 
 @pytest.mark.django_db
-def test_sans_bareme_en_vigueur_la_page_le_dit_sans_erreur(
+def test_without_bareme_in_force_the_page_says_so_without_error(
     client, agent_dsi, commune_a, adhesion_factory, population_factory
 ):
     from tarification.models import VersionBareme

@@ -96,7 +96,7 @@ def article_7_clos(article_7):
     return article_7
 
 
-def test_P2_admin_accepte_une_version_complete(dsi, article_7_clos):
+def test_P2_admin_accepts_a_complete_version(dsi, article_7_clos):
     avant = compter()
     reponse = dsi.post(
         reverse("admin:tarification_versionbareme_add"),
@@ -127,9 +127,7 @@ def test_P2_admin_accepte_une_version_complete(dsi, article_7_clos):
     ],
     ids=["trou", "chevauchement"],
 )
-def test_P2_admin_refuse_trou_ou_chevauchement_et_n_enregistre_rien(
-    dsi, article_7_clos, modifier, message
-):
+def test_P2_admin_refuses_gap_or_overlap_and_saves_nothing(dsi, article_7_clos, modifier, message):
     lignes = lignes_article_7(article_7_clos)
     (cible,) = [
         ligne
@@ -150,7 +148,7 @@ def test_P2_admin_refuse_trou_ou_chevauchement_et_n_enregistre_rien(
     assert compter() == avant
 
 
-def test_P2_admin_modification_qui_cree_un_chevauchement_refusee(dsi, article_7):
+def test_P2_admin_change_creating_an_overlap_refused(dsi, article_7):
     lignes = [ligne_vers_dict(ligne) for ligne in article_7.lignes.all()]
     for ligne in lignes:
         ligne["version"] = article_7.pk
@@ -175,7 +173,7 @@ def test_P2_admin_modification_qui_cree_un_chevauchement_refusee(dsi, article_7)
     assert not LigneBareme.objects.filter(borne_sup=9000).exists()
 
 
-def test_P2_admin_suppression_d_une_tranche_refusee(dsi, article_7):
+def test_P2_admin_deleting_a_bracket_refused(dsi, article_7):
     lignes = [
         ligne_vers_dict(ligne) | {"version": article_7.pk} for ligne in article_7.lignes.all()
     ]
@@ -198,7 +196,7 @@ def test_P2_admin_suppression_d_une_tranche_refusee(dsi, article_7):
     assert article_7.lignes.count() == 16
 
 
-def test_T6_admin_dotation_niveau_1_en_jours(dsi, article_7_clos):
+def test_T6_admin_niveau_1_dotation_in_days(dsi, article_7_clos):
     lignes = lignes_article_7(article_7_clos)
     for ligne in lignes:
         if ligne["service"] == "niveau1" and ligne["tranche"] == "moins de 1 500":
@@ -211,7 +209,7 @@ def test_T6_admin_dotation_niveau_1_en_jours(dsi, article_7_clos):
     assert not VersionBareme.objects.filter(libelle="Barème 2030").exists()
 
 
-def test_T6_admin_mode_de_facturation_du_niveau_1_et_son_fondement(dsi, article_7_clos):
+def test_T6_admin_niveau_1_billing_mode_and_its_basis(dsi, article_7_clos):
     lignes = lignes_article_7(article_7_clos)
     sans_fondement = formulaire(nouvelle_version() | {"fondement_mode": ""}, lignes)
     reponse = dsi.post(reverse("admin:tarification_versionbareme_add"), sans_fondement)
@@ -230,12 +228,12 @@ def test_T6_admin_mode_de_facturation_du_niveau_1_et_son_fondement(dsi, article_
     assert grille.fondement_mode == "décision n° 12"
 
 
-def test_T6_la_version_du_bareme_semee_est_en_volume_partage(db, article_7):
+def test_T6_the_seeded_bareme_version_is_in_volume_partage(db, article_7):
     assert article_7.mode_niveau1 == "volume_partage"
     assert article_7.fondement_mode.startswith("convention de service commun")
 
 
-def test_admin_versions_qui_se_chevauchent_refusees(dsi, article_7):
+def test_admin_overlapping_versions_refused(dsi, article_7):
     # The Article 7 version is open-ended: a version from 2030 would overlap it.
     avant = compter()
     reponse = dsi.post(
@@ -247,7 +245,7 @@ def test_admin_versions_qui_se_chevauchent_refusees(dsi, article_7):
     assert compter() == avant
 
 
-def test_admin_chaque_modification_historisee(dsi, article_7):
+def test_admin_every_change_is_historised(dsi, article_7):
     lignes = [
         ligne_vers_dict(ligne) | {"version": article_7.pk} for ligne in article_7.lignes.all()
     ]
@@ -280,14 +278,14 @@ def test_admin_chaque_modification_historisee(dsi, article_7):
     assert page.status_code == 200
 
 
-def test_admin_liste_des_versions(dsi, article_7, django_assert_max_num_queries):
+def test_admin_list_of_versions(dsi, article_7, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         reponse = dsi.get(reverse("admin:tarification_versionbareme_changelist"))
     assert reponse.status_code == 200
     assert article_7.libelle in unescape(reponse.content.decode())
 
 
-def test_admin_emetteur_unique_et_jamais_supprime(dsi, secretaire_a, client):
+def test_admin_single_issuer_never_deleted(dsi, secretaire_a, client):
     assert dsi.get(reverse("admin:tarification_emetteur_add")).status_code == 200
     Emetteur.objects.create(
         nom="Redon Agglomération",
@@ -301,7 +299,7 @@ def test_admin_emetteur_unique_et_jamais_supprime(dsi, secretaire_a, client):
     assert dsi.get(reverse("admin:tarification_emetteur_change", args=[1])).status_code == 200
 
 
-def test_admin_interdit_a_un_membre(client, secretaire_a):
+def test_admin_forbidden_to_a_member(client, secretaire_a):
     client.force_login(secretaire_a)
     reponse = client.get(reverse("admin:tarification_versionbareme_changelist"))
     assert reponse.status_code == 302  # to the admin login: not staff

@@ -83,11 +83,11 @@ def codes_anomalies(resultat: Resultat) -> list[str]:
     ],
 )
 @pytest.mark.parametrize("service", list(Service))
-def test_P2_tranche_aux_frontieres_pour_chaque_service(service, population, libelle):
+def test_P2_bracket_at_the_boundaries_for_each_service(service, population, libelle):
     assert tranche_de(G, service, population).libelle == libelle
 
 
-def test_P2_bornes_ecrites_comme_le_tableau():
+def test_P2_bounds_written_as_in_the_table():
     tranches = {ligne.tranche.libelle: ligne.tranche for ligne in G.lignes}
     assert tranches["moins de 1 500"] == Tranche("moins de 1 500", None, False, 1500, False)
     assert tranches["de 1 500 à moins de 3 000"] == Tranche(
@@ -98,7 +98,7 @@ def test_P2_bornes_ecrites_comme_le_tableau():
 
 
 @given(st.integers(min_value=0, max_value=10**7))
-def test_P2_une_seule_tranche_contient_chaque_population(p):
+def test_P2_exactly_one_bracket_contains_each_population(p):
     tranches = {ligne.tranche for ligne in G.lignes}
     contenantes = [t.libelle for t in tranches if t.contient(p)]
     attendu = (
@@ -113,14 +113,14 @@ def test_P2_une_seule_tranche_contient_chaque_population(p):
     assert contenantes == [attendu]
 
 
-def test_P2_population_negative_refusee():
+def test_P2_negative_population_refused():
     with pytest.raises(ValueError, match="Population invalide"):
         G.ligne(Service.SOCLE_COMPLET, -1)
     with pytest.raises(ValueError, match="Population invalide"):
         PopulationRetenue(-5, 2021)
 
 
-def test_P2_service_absent_du_bareme_erreur_en_francais():
+def test_P2_service_missing_from_the_bareme_error_in_french():
     grille = dataclasses.replace(
         G, lignes=tuple(ligne for ligne in G.lignes if ligne.service != Service.GROUPEMENT)
     )
@@ -128,11 +128,11 @@ def test_P2_service_absent_du_bareme_erreur_en_francais():
         grille.ligne(Service.GROUPEMENT, 2355)
 
 
-def test_P2_verifier_tranches_article_7_correct():
+def test_P2_verifier_tranches_article_7_is_correct():
     assert verifier_tranches(G.lignes) == []
 
 
-def test_P2_verifier_tranches_detecte_un_trou():
+def test_P2_verifier_tranches_detects_a_gap():
     lignes = [
         LigneGrille(Service.SOCLE_COMPLET, Tranche("moins de 1 500", None, False, 1500, False)),
         LigneGrille(Service.SOCLE_COMPLET, Tranche("plus de 1 500", 1500, False, None, False)),
@@ -144,7 +144,7 @@ def test_P2_verifier_tranches_detecte_un_trou():
     assert "1500" in erreurs[0]
 
 
-def test_P2_verifier_tranches_detecte_un_chevauchement():
+def test_P2_verifier_tranches_detects_an_overlap():
     lignes = [
         LigneGrille(Service.GROUPEMENT, Tranche("a", None, False, 3000, True)),
         LigneGrille(Service.GROUPEMENT, Tranche("b", 3000, True, None, False)),
@@ -155,7 +155,7 @@ def test_P2_verifier_tranches_detecte_un_chevauchement():
     assert "de 3000 à 3000 habitants" in erreurs[0]
 
 
-def test_P2_verifier_tranches_detecte_les_extremites_non_couvertes():
+def test_P2_verifier_tranches_detects_uncovered_ends():
     lignes = [LigneGrille(Service.AUDIT, Tranche("milieu", 10, True, 8000, True))]
     erreurs = verifier_tranches(lignes)
     assert erreurs == [
@@ -164,7 +164,7 @@ def test_P2_verifier_tranches_detecte_les_extremites_non_couvertes():
     ]
 
 
-def test_P2_verifier_tranches_detecte_une_tranche_en_double_et_une_tranche_vide():
+def test_P2_verifier_tranches_detects_a_duplicate_bracket_and_an_empty_bracket():
     lignes = [
         *G.lignes,
         LigneGrille(Service.NIVEAU1, G.ligne(Service.NIVEAU1, 2000).tranche),
@@ -185,7 +185,7 @@ def test_P2_verifier_tranches_detecte_une_tranche_en_double_et_une_tranche_vide(
     "formules",
     [{"socle_complet": True}, {"groupement": True}, {"socle_complet": True, "groupement": True}],
 )
-def test_P1_population_manquante_bloque_sans_ligne(formules):
+def test_P1_missing_population_blocks_without_a_line(formules):
     resultat = calculer_contribution(GD, faits(None, demi_journees=20, **formules))
     assert codes_anomalies(resultat) == ["population_manquante"]
     assert resultat.anomalies[0].bloquante
@@ -197,14 +197,14 @@ def test_P1_population_manquante_bloque_sans_ligne(formules):
     assert "groupement" not in montants(resultat)
 
 
-def test_P1_population_manquante_audit_bloque():
+def test_P1_missing_population_audit_blocked():
     resultat = calculer_audit(G, None)
     assert codes_anomalies(resultat) == ["population_manquante"]
     assert resultat.lignes == ()
     assert resultat.total is None
 
 
-def test_P1_base_cite_population_et_millesime():
+def test_P1_basis_cites_population_and_vintage():
     ligne = calculer_contribution(G, faits(2355, socle_complet=True)).lignes[0]
     assert ligne.base.population == 2355
     assert ligne.base.millesime == 2021
@@ -216,7 +216,7 @@ def test_P1_base_cite_population_et_millesime():
 # ---------------------------------------------------------------------------------------------
 
 
-def test_T1_exemple_de_la_convention_2355_habitants():
+def test_T1_convention_example_2355_inhabitants():
     resultat = calculer_contribution(G, faits(2355, annee=2026, socle_complet=True))
     assert montants(resultat) == {"socle_complet": D("5532.50")}
     assert resultat.total == D("5532.50")
@@ -247,13 +247,13 @@ def test_T1_exemple_de_la_convention_2355_habitants():
         (8000, "14500.00"),
     ],
 )
-def test_T1_socle_complet_aux_frontieres(population, attendu):
+def test_T1_socle_complet_at_the_boundaries(population, attendu):
     resultat = calculer_contribution(G, faits(population, socle_complet=True))
     assert montants(resultat) == {"socle_complet": D(attendu)}
     assert resultat.total == D(attendu)
 
 
-def test_T1_au_dela_de_8000_pas_de_prix_au_bareme():
+def test_T1_beyond_8000_no_price_in_the_bareme():
     resultat = calculer_contribution(G, faits(8001, socle_complet=True))
     assert resultat.lignes == ()
     assert codes_anomalies(resultat) == ["tarif_derogatoire_manquant"]
@@ -261,7 +261,7 @@ def test_T1_au_dela_de_8000_pas_de_prix_au_bareme():
     assert resultat.total is None
 
 
-def test_T1_arrondi_une_fois_par_ligne_au_demi_centime_superieur():
+def test_T1_rounded_once_per_line_half_cent_up():
     grille = dataclasses.replace(
         G,
         lignes=tuple(
@@ -293,7 +293,7 @@ def test_T1_arrondi_une_fois_par_ligne_au_demi_centime_superieur():
         (8000, "7000.00"),
     ],
 )
-def test_T2_audit_aux_frontieres(population, attendu):
+def test_T2_audit_at_the_boundaries(population, attendu):
     resultat = calculer_audit(G, pop(population))
     (ligne,) = resultat.lignes
     assert ligne.code == "audit"
@@ -303,7 +303,7 @@ def test_T2_audit_aux_frontieres(population, attendu):
     assert resultat.total == D(attendu)
 
 
-def test_T2_audit_au_dela_de_8000_exige_un_tarif_derogatoire():
+def test_T2_audit_beyond_8000_requires_a_tarif_derogatoire():
     resultat = calculer_audit(G, pop(8001))
     assert resultat.lignes == ()
     assert codes_anomalies(resultat) == ["tarif_derogatoire_manquant"]
@@ -318,7 +318,7 @@ def test_T2_audit_au_dela_de_8000_exige_un_tarif_derogatoire():
     assert "délibération 2024-12" in texte
 
 
-def test_T2_audit_pas_dans_la_contribution_annuelle():
+def test_T2_audit_not_in_the_yearly_contribution():
     resultat = calculer_contribution(G, faits(2355, groupement=True))
     assert "audit" not in montants(resultat)
 
@@ -342,7 +342,7 @@ def test_T2_audit_pas_dans_la_contribution_annuelle():
         (10000, "6000.00"),  # la délibération : Redon ≈ 6 000 €
     ],
 )
-def test_T3_groupement_aux_frontieres_taux_0_25_partout(population, attendu):
+def test_T3_groupement_at_the_boundaries_rate_0_25_everywhere(population, attendu):
     resultat = calculer_contribution(G, faits(population, annee=2026, groupement=True))
     assert montants(resultat) == {"groupement": D(attendu)}
     assert resultat.anomalies == ()
@@ -353,7 +353,7 @@ def test_T3_groupement_aux_frontieres_taux_0_25_partout(population, attendu):
 
 
 @pytest.mark.parametrize("population", [1000, 2355, 8000])
-def test_T4_socle_complet_exonere_du_groupement(population):
+def test_T4_socle_complet_exempt_from_the_groupement(population):
     seul = calculer_contribution(G, faits(population, socle_complet=True))
     les_deux = calculer_contribution(G, faits(population, socle_complet=True, groupement=True))
     assert "groupement" not in montants(les_deux)
@@ -368,7 +368,7 @@ def test_T4_socle_complet_exonere_du_groupement(population):
 AUDIT_2355 = AuditFacture(livre_le=date(2024, 3, 15), montant=D("3500"))
 
 
-def test_T5_exemple_de_la_convention_puis_annee_suivante():
+def test_T5_convention_example_then_the_following_year():
     kwargs = {"socle_complet": True, "date_effet_socle": date(2024, 6, 1), "audit": AUDIT_2355}
     premiere = calculer_contribution(G, faits(2355, annee=2024, **kwargs))
     assert montants(premiere) == {
@@ -397,7 +397,7 @@ def test_T5_exemple_de_la_convention_puis_annee_suivante():
         (date(2024, 1, 1), date(2024, 7, 1)),
     ],
 )
-def test_T5_fin_de_fenetre(livre_le, fin):
+def test_T5_end_of_the_window(livre_le, fin):
     assert fin_fenetre_t5(livre_le) == fin
 
 
@@ -410,7 +410,7 @@ def test_T5_fin_de_fenetre(livre_le, fin):
         (date(2024, 7, 15), date(2025, 1, 15), date(2025, 1, 16)),  # changement d'année
     ],
 )
-def test_T5_bords_de_la_fenetre(livre_le, dernier_jour, premier_jour_dehors):
+def test_T5_window_edges(livre_le, dernier_jour, premier_jour_dehors):
     audit = AuditFacture(livre_le=livre_le, montant=D("3500"))
     dedans = calculer_contribution(
         G,
@@ -437,7 +437,7 @@ def test_T5_bords_de_la_fenetre(livre_le, dernier_jour, premier_jour_dehors):
     assert dehors.total == D("5532.50")
 
 
-def test_T5_date_effet_avant_la_livraison_ouvre_droit():
+def test_T5_date_effet_before_the_delivery_qualifies():
     audit = AuditFacture(livre_le=date(2024, 5, 10), montant=D("3500"))
     resultat = calculer_contribution(
         G,
@@ -447,7 +447,7 @@ def test_T5_date_effet_avant_la_livraison_ouvre_droit():
     assert resultat.total == D("2032.50")
 
 
-def test_T5_deduction_plafonnee_au_socle_complet():
+def test_T5_deduction_capped_at_the_socle_complet():
     # Un audit payé plus cher que le socle (ici par un tarif dérogatoire) : pas d'excédent.
     audit = calculer_audit(G, pop(1000), TarifDerogatoire(montant=D("9000"), base_legale="x"))
     assert audit.total == D("9000.00")
@@ -463,7 +463,7 @@ def test_T5_deduction_plafonnee_au_socle_complet():
     assert "limitée" in texte_base(resultat.lignes[1].base)
 
 
-def test_T5_audit_net_de_reduction():
+def test_T5_audit_net_of_reduction():
     audit = AuditFacture(livre_le=date(2024, 3, 15), montant=D("3000.00"))
     resultat = calculer_contribution(
         G,
@@ -472,7 +472,7 @@ def test_T5_audit_net_de_reduction():
     assert resultat.total == D("2532.50")
 
 
-def test_T5_pas_de_deduction_sans_ligne_de_socle():
+def test_T5_no_deduction_without_a_socle_line():
     derog = {Service.SOCLE_COMPLET: TarifDerogatoire(montant=D("20000"))}
     base = {"socle_complet": True, "date_effet_socle": date(2024, 4, 1), "audit": AUDIT_2355}
     # > 8 000 sans tarif dérogatoire : socle non tarifé, donc pas de déduction
@@ -487,7 +487,7 @@ def test_T5_pas_de_deduction_sans_ligne_de_socle():
     assert sans_revue.lignes == ()
 
 
-def test_T5_pas_de_deduction_sans_socle_ou_sans_date_effet():
+def test_T5_no_deduction_without_socle_or_without_date_effet():
     groupement = calculer_contribution(
         G, faits(2355, groupement=True, date_effet_socle=date(2024, 4, 1), audit=AUDIT_2355)
     )
@@ -501,7 +501,7 @@ def test_T5_pas_de_deduction_sans_socle_ou_sans_date_effet():
 # ---------------------------------------------------------------------------------------------
 
 
-def test_T7_socle_annexe_complet_audit_puis_groupement_annuel():
+def test_T7_socle_annexe_complet_audit_then_yearly_groupement():
     audit = calculer_audit(G, pop(2355))
     premiere_annee = calculer_contribution(G, faits(2355, annee=2024, groupement=True))
     annee_suivante = calculer_contribution(G, faits(2355, annee=2025, groupement=True))
@@ -509,14 +509,14 @@ def test_T7_socle_annexe_complet_audit_puis_groupement_annuel():
     assert annee_suivante.total == D("1838.75")
 
 
-def test_T8_pas_de_prorata():
+def test_T8_no_pro_rata():
     fin_decembre = calculer_contribution(
         G, faits(2355, socle_complet=True, date_effet_socle=date(2024, 12, 31))
     )
     assert fin_decembre.total == D("5532.50")
 
 
-def test_T9_arrondi_half_up():
+def test_T9_rounding_half_up():
     assert arrondir(D("0.005")) == D("0.01")
     assert arrondir(D("0.015")) == D("0.02")
     assert arrondir(D("2.675")) == D("2.68")
@@ -525,7 +525,7 @@ def test_T9_arrondi_half_up():
     assert arrondir(D("5532.5")).as_tuple().exponent == -2
 
 
-def test_T9_pas_de_float():
+def test_T9_no_float():
     with pytest.raises(TypeError):
         arrondir(0.1)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
@@ -536,7 +536,7 @@ def test_T9_pas_de_float():
         formater_euros(1.5)  # type: ignore[arg-type]
 
 
-def test_T9_total_somme_des_lignes_sans_formule_zero():
+def test_T9_total_is_the_sum_of_the_lines_without_formula_zero():
     vide = calculer_contribution(G, faits(2355))
     assert vide.lignes == ()
     assert vide.anomalies == ()
@@ -545,7 +545,7 @@ def test_T9_total_somme_des_lignes_sans_formule_zero():
     assert not vide.bloque
 
 
-def test_T10_montants_hors_taxe():
+def test_T10_amounts_excluding_tax():
     # Aucune TVA ajoutée : le montant est celui du barème, HT.
     resultat = calculer_contribution(G, faits(2355, socle_complet=True))
     assert resultat.total == D("2000") + D("1.5") * 2355
@@ -557,7 +557,7 @@ def test_T10_montants_hors_taxe():
 # ---------------------------------------------------------------------------------------------
 
 
-def test_M6_socle_au_dela_de_8000_tarif_derogatoire_remplace_tout():
+def test_M6_socle_beyond_8000_tarif_derogatoire_replaces_everything():
     derog = TarifDerogatoire(montant=D("20000"), base_legale="délibération n° 2024-40")
     resultat = calculer_contribution(
         G, faits(12000, socle_complet=True, derogations={Service.SOCLE_COMPLET: derog})
@@ -570,7 +570,7 @@ def test_M6_socle_au_dela_de_8000_tarif_derogatoire_remplace_tout():
     assert "délibération n° 2024-40" in texte
 
 
-def test_M6_tarif_derogatoire_sans_montant_ne_suffit_pas():
+def test_M6_tarif_derogatoire_without_amount_is_not_enough():
     derog = TarifDerogatoire(jours=D("10"))
     resultat = calculer_contribution(
         G, faits(12000, socle_complet=True, derogations={Service.SOCLE_COMPLET: derog})
@@ -578,7 +578,7 @@ def test_M6_tarif_derogatoire_sans_montant_ne_suffit_pas():
     assert codes_anomalies(resultat) == ["tarif_derogatoire_manquant"]
 
 
-def test_M6_service_informatique_sans_revue_bloque_le_socle():
+def test_M6_service_informatique_without_review_blocks_the_socle():
     resultat = calculer_contribution(G, faits(2355, socle_complet=True, service_informatique=True))
     assert resultat.lignes == ()
     assert codes_anomalies(resultat) == ["revue_manquante"]
@@ -586,7 +586,7 @@ def test_M6_service_informatique_sans_revue_bloque_le_socle():
     assert resultat.total is None
 
 
-def test_M6_service_informatique_avec_revue_applique_le_bareme():
+def test_M6_service_informatique_with_review_applies_the_bareme():
     revue = Revue(date(2024, 2, 12), "intégration possible")
     resultat = calculer_contribution(
         G, faits(2355, socle_complet=True, service_informatique=True, revue=revue)
@@ -595,7 +595,7 @@ def test_M6_service_informatique_avec_revue_applique_le_bareme():
     assert "revue du 12/02/2024 : intégration possible" in texte_base(resultat.lignes[0].base)
 
 
-def test_M6_service_informatique_avec_revue_et_tarif_derogatoire():
+def test_M6_service_informatique_with_review_and_tarif_derogatoire():
     revue = Revue(date(2024, 2, 12), "moyens propres importants")
     derog = {Service.SOCLE_COMPLET: TarifDerogatoire(montant=D("4000"), base_legale="décision")}
     resultat = calculer_contribution(
@@ -605,13 +605,13 @@ def test_M6_service_informatique_avec_revue_et_tarif_derogatoire():
     assert montants(resultat) == {"socle_complet": D("4000.00")}
 
 
-def test_M6_tarif_derogatoire_sous_8000_remplace_le_bareme():
+def test_M6_tarif_derogatoire_under_8000_replaces_the_bareme():
     derog = {Service.SOCLE_COMPLET: TarifDerogatoire(montant=D("4000.456"))}
     resultat = calculer_contribution(G, faits(2355, socle_complet=True, derogations=derog))
     assert resultat.total == D("4000.46")
 
 
-def test_M6_revue_ne_concerne_que_le_socle_complet():
+def test_M6_review_concerns_only_the_socle_complet():
     groupement = calculer_contribution(G, faits(2355, groupement=True, service_informatique=True))
     assert groupement.anomalies == ()
     assert groupement.total == D("1838.75")
@@ -620,7 +620,7 @@ def test_M6_revue_ne_concerne_que_le_socle_complet():
     assert codes_anomalies(grande) == ["tarif_derogatoire_manquant"]
 
 
-def test_M6_lignes_article_7_derogation_requise_au_dela_de_8000():
+def test_M6_article_7_lines_derogation_required_beyond_8000():
     for ligne in G.lignes:
         attendu = ligne.tranche.libelle == "plus de 8 000" and ligne.service != Service.GROUPEMENT
         assert ligne.derogation_requise is attendu, ligne
@@ -633,7 +633,7 @@ def test_M6_lignes_article_7_derogation_requise_au_dela_de_8000():
     }
 
 
-def test_M6_tarif_derogatoire_negatif_refuse():
+def test_M6_negative_tarif_derogatoire_refused():
     with pytest.raises(ValueError):
         TarifDerogatoire(montant=D("-1"))
 
@@ -677,7 +677,7 @@ def test_T9_formater_nombre(nombre, decimales, texte):
 
 
 @given(st.decimals(min_value=-(10**9), max_value=10**9, places=4, allow_nan=False))
-def test_T9_formater_euros_se_relit(montant):
+def test_T9_formater_euros_reads_back(montant):
     texte = formater_euros(montant)
     assert texte.endswith(f"{NB}€")
     relu = D(texte.removesuffix(f"{NB}€").replace(NB, "").replace(",", "."))
@@ -729,7 +729,7 @@ def faits_st(draw):
 
 @settings(max_examples=300, deadline=None)
 @given(faits_st(), st.sampled_from([G, GD]))
-def test_T9_propriete_total_somme_des_lignes_et_deux_decimales(f, grille):
+def test_T9_property_total_is_the_sum_of_the_lines_with_two_decimals(f, grille):
     resultat = calculer_contribution(grille, f)
     assert resultat.bloque == any(a.bloquante for a in resultat.anomalies)
     for ligne in resultat.lignes:
@@ -745,7 +745,7 @@ def test_T9_propriete_total_somme_des_lignes_et_deux_decimales(f, grille):
 
 @settings(max_examples=300, deadline=None)
 @given(faits_st(), st.sampled_from([G, GD]))
-def test_T9_propriete_signes_des_lignes(f, grille):
+def test_T9_property_signs_of_the_lines(f, grille):
     resultat = calculer_contribution(grille, f)
     lignes = montants(resultat)
     for code, montant in lignes.items():
@@ -763,7 +763,7 @@ def test_T9_propriete_signes_des_lignes(f, grille):
 
 @settings(max_examples=300, deadline=None)
 @given(faits_st(), st.sampled_from([G, GD]))
-def test_T4_propriete_jamais_de_groupement_avec_le_socle(f, grille):
+def test_T4_property_never_groupement_with_the_socle(f, grille):
     resultat = calculer_contribution(grille, f)
     if f.socle_complet:
         assert "groupement" not in montants(resultat)
@@ -771,7 +771,7 @@ def test_T4_propriete_jamais_de_groupement_avec_le_socle(f, grille):
 
 @settings(max_examples=200, deadline=None)
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)))
-def test_T5_propriete_fenetre_de_six_mois(livre_le):
+def test_T5_property_six_month_window(livre_le):
     fin = fin_fenetre_t5(livre_le)
     assert fin > livre_le
     assert (fin.year * 12 + fin.month) - (livre_le.year * 12 + livre_le.month) == 6
@@ -806,7 +806,7 @@ PLAFOND_TARIFE = {
 
 @settings(max_examples=300, deadline=None)
 @given(st.sampled_from(sorted(PLAFOND_TARIFE)), st.data())
-def test_T1_T2_T3_propriete_total_croissant_avec_la_population(formule, data):
+def test_T1_T2_T3_property_total_increases_with_the_population(formule, data):
     plafond = PLAFOND_TARIFE[formule]
     p1 = data.draw(st.integers(0, plafond))
     p2 = data.draw(st.integers(p1, plafond))
@@ -816,7 +816,7 @@ def test_T1_T2_T3_propriete_total_croissant_avec_la_population(formule, data):
 
 
 @pytest.mark.parametrize("formule", sorted(PLAFOND_TARIFE))
-def test_T1_T2_T3_total_croissant_aux_frontieres(formule):
+def test_T1_T2_T3_total_increases_at_the_boundaries(formule):
     points = [p for p in FRONTIERES if p <= PLAFOND_TARIFE[formule]]
     totaux = [_total_formule(formule, p) for p in points]
     assert totaux == sorted(totaux)

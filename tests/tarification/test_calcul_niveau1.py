@@ -38,7 +38,7 @@ D = Decimal
     [(0, 5), (1499, 5), (1500, 9), (2999, 9), (3000, 13), (8000, 13)],
 )
 @pytest.mark.parametrize("ecart", [-1, 0, 1, 3])
-def test_T6_dotation_individuelle_autour_de_la_dotation_par_tranche(population, dotation, ecart):
+def test_T6_dotation_individuelle_around_the_dotation_per_bracket(population, dotation, ecart):
     utilisees = dotation + ecart
     resultat = calculer_contribution(
         GD, faits(population, socle_complet=True, demi_journees=utilisees)
@@ -61,7 +61,7 @@ def test_T6_dotation_individuelle_autour_de_la_dotation_par_tranche(population, 
     assert resultat.total == sum(lignes.values(), D("0.00"))
 
 
-def test_T6_grille_pool_et_prix():
+def test_T6_grid_pool_and_prices():
     assert G.pool_jours == D("117")
     assert G.prix_demi_journee == D("200")
     assert G.volume_demi_journees == D("234")
@@ -71,7 +71,7 @@ def test_T6_grille_pool_et_prix():
     assert montants(resultat)["niveau1_demi_journees"] == D("250.00")
 
 
-def test_T6_membre_sans_socle_facture_des_la_premiere_demi_journee():
+def test_T6_member_without_socle_billed_from_the_first_half_day():
     resultat = calculer_contribution(G, faits(2355, demi_journees=1))
     assert montants(resultat) == {"niveau1_demi_journees": D("200.00")}
     assert "sans socle complet : pas de dotation (art. 4.1)" in texte_base(resultat.lignes[0].base)
@@ -84,14 +84,14 @@ def test_T6_membre_sans_socle_facture_des_la_premiere_demi_journee():
     assert avec_groupement.total == D("2438.75")
 
 
-def test_T6_membre_sans_socle_sans_population_reste_facturable():
+def test_T6_member_without_socle_or_population_stays_billable():
     # Sans socle complet, le niveau 1 ne dépend pas de la population (pas de dotation).
     resultat = calculer_contribution(G, faits(None, demi_journees=2))
     assert resultat.anomalies == ()
     assert resultat.total == D("400.00")
 
 
-def test_T6_dotation_individuelle_au_dela_de_8000_dotation_derogatoire():
+def test_T6_dotation_individuelle_beyond_8000_derogatory_dotation():
     derogations = {
         Service.SOCLE_COMPLET: TarifDerogatoire(montant=D("18000")),
         Service.NIVEAU1: TarifDerogatoire(jours=D("10"), base_legale="délibération 2024-12"),
@@ -107,7 +107,7 @@ def test_T6_dotation_individuelle_au_dela_de_8000_dotation_derogatoire():
     assert "dotation dérogatoire" in texte_base(au_dela.lignes[-1].base)
 
 
-def test_T6_dotation_individuelle_au_dela_de_8000_sans_dotation_derogatoire():
+def test_T6_dotation_individuelle_beyond_8000_without_derogatory_dotation():
     derogations = {Service.SOCLE_COMPLET: TarifDerogatoire(montant=D("18000"))}
     sans_demi_journee = calculer_contribution(
         GD, faits(9000, socle_complet=True, demi_journees=0, derogations=derogations)
@@ -154,9 +154,7 @@ def faits_volume(*paires, population=2355, **kwargs) -> Faits:
         (((1, 10), (2, 233), (2, 500)), 3),
     ],
 )
-def test_T6_volume_partage_facture_a_partir_de_la_premiere_demi_journee_hors_volume(
-    paires, facturees
-):
+def test_T6_volume_partage_billed_from_the_first_half_day_outside_the_volume(paires, facturees):
     resultat = calculer_contribution(G, faits_volume(*paires))
     lignes = montants(resultat)
     if facturees == 0:
@@ -167,7 +165,7 @@ def test_T6_volume_partage_facture_a_partir_de_la_premiere_demi_journee_hors_vol
     assert resultat.anomalies == ()
 
 
-def test_T6_volume_partage_les_parts_ne_declenchent_pas_la_facturation():
+def test_T6_volume_partage_shares_do_not_trigger_billing():
     # 40 demi-journées pour une part de 9 : rien tant que le volume commun n'est pas épuisé.
     resultat = calculer_contribution(G, faits_volume(*[(2, 2 * i) for i in range(20)]))
     assert montants(resultat) == {"socle_complet": D("5532.50")}
@@ -176,7 +174,7 @@ def test_T6_volume_partage_les_parts_ne_declenchent_pas_la_facturation():
     assert montants(individuelle)["niveau1_demi_journees"] == D("6200.00")
 
 
-def test_T6_volume_partage_la_base_dit_le_mode_et_le_volume():
+def test_T6_volume_partage_the_basis_states_the_mode_and_the_volume():
     lot = (SaisieVolume(2, 100, date(2026, 3, 2)), SaisieVolume(2, 240, date(2026, 10, 5)))
     resultat = calculer_contribution(
         G, faits(2355, socle_complet=True, demi_journees=4, saisies_volume=lot)
@@ -192,7 +190,7 @@ def test_T6_volume_partage_la_base_dit_le_mode_et_le_volume():
     assert "mode « volume partagé » fixé par : convention de service commun" in texte
 
 
-def test_T6_volume_partage_sans_part_derogatoire_au_dela_de_8000_pas_d_anomalie():
+def test_T6_volume_partage_without_derogatory_share_beyond_8000_no_anomaly():
     derogations = {Service.SOCLE_COMPLET: TarifDerogatoire(montant=D("18000"))}
     resultat = calculer_contribution(
         G, faits_volume((2, 0), (2, 300), population=9000, derogations=derogations)
@@ -204,7 +202,7 @@ def test_T6_volume_partage_sans_part_derogatoire_au_dela_de_8000_pas_d_anomalie(
     }
 
 
-def test_T6_volume_partage_saisies_requises_et_coherentes():
+def test_T6_volume_partage_inputs_required_and_consistent():
     with pytest.raises(ValueError, match="place des saisies"):
         calculer_contribution(G, faits(2355, socle_complet=True, demi_journees=3))
     with pytest.raises(ValueError, match="ne font pas le nombre"):
@@ -215,7 +213,7 @@ def test_T6_volume_partage_saisies_requises_et_coherentes():
 
 @pytest.mark.parametrize("grille", [G, GD], ids=["volume_partage", "dotation_individuelle"])
 @pytest.mark.parametrize("socle_complet", [False, True])
-def test_T6_diagnostic_sans_socle_facture_des_la_premiere_quelle_que_soit_la_formule(
+def test_T6_diagnostic_without_socle_billed_from_the_first_whatever_the_formula(
     grille, socle_complet
 ):
     # 4 demi-journées de diagnostic faites avant que le socle complet ne débute dans l'année :
@@ -237,7 +235,7 @@ def test_T6_diagnostic_sans_socle_facture_des_la_premiere_quelle_que_soit_la_for
     assert "quelle que soit la formule qui débute ensuite" in texte_base(ligne.base)
 
 
-def test_T6_diagnostic_et_dotation_sont_deux_lignes():
+def test_T6_diagnostic_and_dotation_are_two_lines():
     resultat = calculer_contribution(
         GD,
         faits(2355, socle_complet=True, demi_journees=11, demi_journees_diagnostic=2),
@@ -259,7 +257,7 @@ def volume_st(draw):
 
 @settings(max_examples=200, deadline=None)
 @given(volume_st())
-def test_T6_propriete_les_jours_gratuits_ne_depassent_jamais_le_volume(donnees):
+def test_T6_property_free_days_never_exceed_the_volume(donnees):
     entrees, jours = donnees
     grille = dataclasses.replace(G, pool_jours=jours)
     par_membre: dict[int, list[SaisieVolume]] = {}

@@ -69,7 +69,7 @@ def audit_puis_socle(adhesion_factory, commune, livre_le, effet_socle):
 # ---------------------------------------------------------------------------------------------
 
 
-def test_T1_socle_complet_2355_habitants_5532_50(commune, adhesion_factory, population_factory):
+def test_T1_socle_complet_2355_inhabitants_5532_50(commune, adhesion_factory, population_factory):
     population_factory(commune, 2024, 2355, millesime=2021)
     adhesion = adhesion_factory(commune, formule="socle_complet", date_effet=date(2024, 1, 1))
 
@@ -86,7 +86,7 @@ def test_T1_socle_complet_2355_habitants_5532_50(commune, adhesion_factory, popu
     assert c.grille is not None and c.grille.debut == date(2022, 1, 1)
 
 
-def test_P1_population_de_l_annee_seulement(commune, adhesion_factory, population_factory):
+def test_P1_population_of_the_year_only(commune, adhesion_factory, population_factory):
     # Records for 2023 and 2025 exist, not for 2024: never borrowed from another year.
     population_factory(commune, 2023, 2300)
     population_factory(commune, 2025, 2400)
@@ -101,7 +101,7 @@ def test_P1_population_de_l_annee_seulement(commune, adhesion_factory, populatio
     assert contribution(commune, 2025).resultat.total == D("2000") + D("1.50") * 2400
 
 
-def test_P1_population_municipale_du_millesime_retenu(
+def test_P1_municipal_population_of_the_chosen_vintage(
     commune, adhesion_factory, population_factory
 ):
     population_factory(commune, 2026, 1499, millesime=2023)
@@ -117,7 +117,7 @@ def test_P1_population_municipale_du_millesime_retenu(
     assert c.resultat.total == D("1500") + D("1.50") * 1499
 
 
-def test_P1_audit_tarife_avec_la_population_de_l_annee_de_livraison(
+def test_P1_audit_priced_with_the_population_of_the_delivery_year(
     commune, adhesion_factory, population_factory
 ):
     population_factory(commune, 2024, 1400)  # < 1 500 → 990 €
@@ -133,7 +133,7 @@ def test_P1_audit_tarife_avec_la_population_de_l_annee_de_livraison(
     assert prix_audit_retenu(audit) == D("990.00")
 
 
-def test_P1_audit_sans_population_l_annee_de_livraison(
+def test_P1_audit_without_population_in_the_delivery_year(
     commune, adhesion_factory, population_factory
 ):
     population_factory(commune, 2025, 2000)
@@ -169,7 +169,7 @@ def bareme_2025():
     return nouvelle
 
 
-def test_T2_audit_tarife_par_le_bareme_en_vigueur_a_la_livraison(
+def test_T2_audit_priced_by_the_bareme_in_force_at_delivery(
     commune, adhesion_factory, population_factory, bareme_2025
 ):
     population_factory(commune, 2024, 2355)
@@ -189,7 +189,7 @@ def test_T2_audit_tarife_par_le_bareme_en_vigueur_a_la_livraison(
     assert prix_audit(apres).total == D("4000.00")
 
 
-def test_T1_annee_tarifee_par_la_version_du_1er_janvier(
+def test_T1_year_priced_by_the_version_of_1_january(
     commune, adhesion_factory, population_factory, bareme_2025
 ):
     population_factory(commune, 2024, 2355)
@@ -201,9 +201,7 @@ def test_T1_annee_tarifee_par_la_version_du_1er_janvier(
     assert c.resultat.total == D("5632.50")
 
 
-def test_T1_sans_bareme_au_1er_janvier_anomalie_bloquante(
-    commune, adhesion_factory, population_factory
-):
+def test_T1_no_bareme_on_1_january_blocking_anomaly(commune, adhesion_factory, population_factory):
     population_factory(commune, 2021, 2355)
     adhesion_factory(commune, formule="socle_complet", date_effet=date(2021, 1, 1))
 
@@ -215,13 +213,13 @@ def test_T1_sans_bareme_au_1er_janvier_anomalie_bloquante(
     assert c.resultat.total is None
 
 
-def test_T2_audit_non_livre_n_a_pas_de_prix(commune, adhesion_factory, population_factory):
+def test_T2_undelivered_audit_has_no_price(commune, adhesion_factory, population_factory):
     population_factory(commune, 2024, 2355)
     audit = adhesion_factory(commune, formule="audit", date_effet=date(2024, 3, 1))
     assert codes(prix_audit(audit)) == ["audit_non_livre"]
 
 
-def test_T2_audit_au_dela_de_8000_avec_son_tarif_derogatoire(
+def test_T2_audit_beyond_8000_with_its_tarif_derogatoire(
     commune, adhesion_factory, population_factory
 ):
     population_factory(commune, 2024, 9500)
@@ -240,7 +238,7 @@ def test_T2_audit_au_dela_de_8000_avec_son_tarif_derogatoire(
 # ---------------------------------------------------------------------------------------------
 
 
-def test_T5_audit_puis_socle_dans_les_6_mois_2032_50_puis_5532_50(
+def test_T5_audit_then_socle_within_6_months_2032_50_then_5532_50(
     commune, adhesion_factory, population_factory
 ):
     for annee in (2024, 2025):
@@ -267,7 +265,7 @@ def test_T5_audit_puis_socle_dans_les_6_mois_2032_50_puis_5532_50(
     [(date(2024, 10, 15), True), (date(2024, 10, 16), False)],
     ids=["dernier-jour-dans-la-fenetre", "premier-jour-hors-fenetre"],
 )
-def test_T5_fenetre_de_6_mois_depuis_la_livraison(
+def test_T5_6_month_window_from_the_delivery(
     commune, adhesion_factory, population_factory, effet, deduit
 ):
     population_factory(commune, 2024, 2355)
@@ -276,7 +274,7 @@ def test_T5_fenetre_de_6_mois_depuis_la_livraison(
     assert total == (D("2032.50") if deduit else D("5532.50"))
 
 
-def test_T5_audit_impossible_a_chiffrer_bloque_la_premiere_annee(
+def test_T5_audit_that_cannot_be_priced_blocks_the_first_year(
     commune, adhesion_factory, population_factory
 ):
     # The socle complet's year has its population, the audit's delivery year (2023) has none:
@@ -302,14 +300,14 @@ def test_T5_audit_impossible_a_chiffrer_bloque_la_premiere_annee(
 # ---------------------------------------------------------------------------------------------
 
 
-def test_T3_groupement_seul(commune, adhesion_factory, population_factory):
+def test_T3_groupement_alone(commune, adhesion_factory, population_factory):
     population_factory(commune, 2024, 2355)
     adhesion_factory(commune, formule="groupement", date_effet=date(2024, 1, 1))
     c = contribution(commune, 2024)
     assert montants(c.resultat) == {"groupement": D("1838.75")}  # 1 250 + 0,25 × 2 355
 
 
-def test_T4_changement_de_groupement_vers_socle_en_cours_d_annee(
+def test_T4_change_from_groupement_to_socle_during_the_year(
     commune, adhesion_factory, population_factory
 ):
     population_factory(commune, 2024, 2355)
@@ -326,7 +324,7 @@ def test_T4_changement_de_groupement_vers_socle_en_cours_d_annee(
     assert montants(c.resultat) == {"socle_complet": D("5532.50")}  # groupement exempted
 
 
-def test_T7_socle_annexe_complet_annuel_groupement_seul(
+def test_T7_socle_annexe_complet_yearly_groupement_only(
     commune, adhesion_factory, population_factory
 ):
     # The audit is billed at delivery (T2), the yearly contribution is the groupement (T3).
@@ -341,7 +339,7 @@ def test_T7_socle_annexe_complet_annuel_groupement_seul(
     assert montants(c.resultat) == {"groupement": D("1050.00")}
 
 
-def test_T8_annee_entiere_sans_prorata_et_rien_apres_le_dernier_jour(
+def test_T8_whole_year_without_pro_rata_and_nothing_after_the_last_day(
     commune, adhesion_factory, population_factory
 ):
     for annee in (2024, 2025):
@@ -364,7 +362,7 @@ def test_T8_annee_entiere_sans_prorata_et_rien_apres_le_dernier_jour(
 # ---------------------------------------------------------------------------------------------
 
 
-def test_M6_plus_de_8000_sans_tarif_derogatoire(commune, adhesion_factory, population_factory):
+def test_M6_over_8000_without_tarif_derogatoire(commune, adhesion_factory, population_factory):
     population_factory(commune, 2024, 8001)
     adhesion_factory(commune, formule="socle_complet", date_effet=date(2024, 1, 1))
     c = contribution(commune, 2024)
@@ -372,7 +370,7 @@ def test_M6_plus_de_8000_sans_tarif_derogatoire(commune, adhesion_factory, popul
     assert c.resultat.total is None
 
 
-def test_M6_plus_de_8000_avec_tarif_derogatoire(
+def test_M6_over_8000_with_tarif_derogatoire(
     commune, adhesion_factory, population_factory, agent, dotation_individuelle
 ):
     population_factory(commune, 2024, 9200)
@@ -395,9 +393,7 @@ def test_M6_plus_de_8000_avec_tarif_derogatoire(
     assert "Avenant 1" in texte_base(c.resultat.lignes[0].base)
 
 
-def test_M6_derogation_d_une_adhesion_terminee_ignoree(
-    commune, adhesion_factory, population_factory
-):
+def test_M6_derogation_of_an_ended_adhesion_ignored(commune, adhesion_factory, population_factory):
     population_factory(commune, 2025, 9200)
     ancienne = adhesion_factory(commune, formule="socle_complet", date_effet=date(2023, 1, 1))
     TarifDerogatoire.objects.create(
@@ -415,7 +411,9 @@ def test_M6_derogation_d_une_adhesion_terminee_ignoree(
     assert montants(c.resultat) == {"groupement": D("5800.00")}  # 3 500 + 0,25 × 9 200
 
 
-def test_M6_service_informatique_sans_revue(commune_factory, adhesion_factory, population_factory):
+def test_M6_service_informatique_without_review(
+    commune_factory, adhesion_factory, population_factory
+):
     commune = commune_factory(nom="Plessé", service_informatique=True)
     population_factory(commune, 2026, 5400)
     adhesion_factory(commune, formule="socle_complet", date_effet=date(2026, 1, 1))
@@ -424,7 +422,7 @@ def test_M6_service_informatique_sans_revue(commune_factory, adhesion_factory, p
     assert c.resultat.total is None
 
 
-def test_M6_service_informatique_avec_revue(commune_factory, adhesion_factory, population_factory):
+def test_M6_service_informatique_with_review(commune_factory, adhesion_factory, population_factory):
     commune = commune_factory(
         nom="Guémené-Penfao",
         service_informatique=True,
@@ -443,7 +441,7 @@ def test_M6_service_informatique_avec_revue(commune_factory, adhesion_factory, p
 # ---------------------------------------------------------------------------------------------
 
 
-def test_T6_dotation_individuelle_demi_journees_au_dela_de_la_dotation_facturees(
+def test_T6_dotation_individuelle_half_days_beyond_the_dotation_billed(
     commune, adhesion_factory, population_factory, agent, dotation_individuelle
 ):
     population_factory(commune, 2024, 2355)  # allowance 4,5 days = 9 half-days
@@ -464,7 +462,7 @@ def test_T6_dotation_individuelle_demi_journees_au_dela_de_la_dotation_facturees
     assert c.resultat.total == D("6132.50")
 
 
-def test_T6_sans_socle_complet_facturees_des_la_premiere(
+def test_T6_without_socle_complet_billed_from_the_first(
     commune, adhesion_factory, population_factory, agent
 ):
     population_factory(commune, 2024, 2355)
@@ -517,7 +515,7 @@ def creer_membres(n, commune_factory, adhesion_factory, population_factory, agen
                 )
 
 
-def test_contributions_nombre_de_requetes_independant_du_nombre_de_membres(
+def test_contributions_query_count_independent_of_the_number_of_members(
     commune_factory, adhesion_factory, population_factory, agent, django_assert_num_queries
 ):
     creer_membres(5, commune_factory, adhesion_factory, population_factory, agent)
@@ -537,7 +535,7 @@ def test_contributions_nombre_de_requetes_independant_du_nombre_de_membres(
     assert all(not c.resultat.bloque for c in resultat.values())
 
 
-def test_contributions_filtre_par_communes(commune_factory, adhesion_factory, population_factory):
+def test_contributions_filter_by_communes(commune_factory, adhesion_factory, population_factory):
     a, b, sans = commune_factory(), commune_factory(), commune_factory()
     for commune in (a, b):
         population_factory(commune, 2024, 2355)

@@ -26,7 +26,7 @@ def page(client, **params):
 
 
 @pytest.mark.django_db
-def test_page_publique_sans_connexion(client):
+def test_public_page_without_login(client):
     html = page(client)
     assert "<h1>Simulez votre contribution</h1>" in html
     assert 'method="get"' in html
@@ -38,7 +38,7 @@ def test_page_publique_sans_connexion(client):
 
 
 @pytest.mark.django_db
-def test_T1_exemple_5532_50_pour_2355_habitants(client):
+def test_T1_example_5532_50_for_2355_inhabitants(client):
     html = page(client, population="2355", formule="socle_complet", annee="2026")
     assert f"5{NB}532,50{NB}€" in html
     assert f"part fixe 2{NB}000,00{NB}€ + 1,50{NB}€ × 2{NB}355 hab." in html
@@ -49,13 +49,13 @@ def test_T1_exemple_5532_50_pour_2355_habitants(client):
 
 
 @pytest.mark.django_db
-def test_T5_population_saisie_avec_espaces(client):
+def test_T5_population_entered_with_spaces(client):
     html = page(client, population=f"2{NB}355", formule="groupement", annee="2026")
     assert f"1{NB}838,75{NB}€" in html  # 1 250 + 0,25 × 2 355
 
 
 @pytest.mark.django_db
-def test_P1_commune_choisie_sa_population_de_l_annee_et_son_millesime(client, allaire):
+def test_P1_chosen_commune_its_population_of_the_year_and_its_vintage(client, allaire):
     html = page(client, commune=allaire.pk, population="", formule="socle_complet", annee="2026")
     assert f"<strong>3{NB}929 habitants</strong>" in html
     assert "population municipale d'Allaire en vigueur en 2026 (millésime INSEE 2023)" in html
@@ -63,7 +63,7 @@ def test_P1_commune_choisie_sa_population_de_l_annee_et_son_millesime(client, al
 
 
 @pytest.mark.django_db
-def test_P1_commune_sans_population_cette_annee_erreur_sur_le_champ(client, allaire):
+def test_P1_commune_without_population_this_year_error_on_the_field(client, allaire):
     html = page(client, commune=allaire.pk, formule="socle_complet", annee="2025")
     assert "Aucune population n'est enregistrée pour Allaire en 2025" in html
     assert 'aria-describedby="id_commune_helptext id_commune_error"' in html
@@ -71,7 +71,7 @@ def test_P1_commune_sans_population_cette_annee_erreur_sur_le_champ(client, alla
 
 
 @pytest.mark.django_db
-def test_P2_population_invalide_erreur_francaise_liee_au_champ(client):
+def test_P2_invalid_population_french_error_tied_to_the_field(client):
     html = page(client, population="-12", formule="socle_complet", annee="2026")
     assert 'id="id_population_error"' in html
     assert "Saisissez une population en nombre entier d'habitants" in html
@@ -82,20 +82,20 @@ def test_P2_population_invalide_erreur_francaise_liee_au_champ(client):
 
 
 @pytest.mark.django_db
-def test_ni_commune_ni_population(client):
+def test_neither_commune_nor_population(client):
     html = page(client, formule="audit", annee="2026")
     assert "Choisissez une commune ou saisissez une population." in html
 
 
 @pytest.mark.django_db
-def test_annee_sans_bareme_erreur_sur_l_annee(client):
+def test_year_without_bareme_error_on_the_year(client):
     html = page(client, population="100", formule="audit", annee="2019")
     assert "Aucune version du barème n'est en vigueur au 1er janvier 2019." in html
     assert 'id="id_annee_error"' in html
 
 
 @pytest.mark.django_db
-def test_M6_plus_de_8000_habitants_tarif_derogatoire(client):
+def test_M6_over_8000_inhabitants_tarif_derogatoire(client):
     html = page(client, population="8001", formule="annexe_complet", annee="2026")
     assert "Montant non calculable par le barème" in html
     assert "tarif dérogatoire manquant" in html
@@ -103,7 +103,7 @@ def test_M6_plus_de_8000_habitants_tarif_derogatoire(client):
 
 
 @pytest.mark.django_db
-def test_page_nombre_de_requetes_constant(
+def test_page_query_count_is_constant(
     client, commune_factory, population_factory, django_assert_num_queries
 ):
     def creer(n):

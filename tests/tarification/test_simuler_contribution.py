@@ -83,7 +83,7 @@ def verifier_forme(resultat: dict) -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize("population", list(TRANCHES))
 @pytest.mark.parametrize("formule", list(ATTENDU))
-def test_P2_chaque_formule_a_chaque_frontiere(formule, population):
+def test_P2_each_formula_at_each_boundary(formule, population):
     resultat = simuler("--population", population, "--formule", formule, "--annee", 2026)
 
     verifier_forme(resultat)
@@ -104,7 +104,7 @@ def test_P2_chaque_formule_a_chaque_frontiere(formule, population):
 
 
 @pytest.mark.django_db
-def test_T1_exemple_de_la_convention_5532_50():
+def test_T1_convention_example_5532_50():
     resultat = simuler("--population", 2355, "--formule", "socle_complet", "--annee", 2026)
     assert resultat["total"] == "5532.50"
     (ligne,) = resultat["lignes"]
@@ -118,7 +118,7 @@ def test_T1_exemple_de_la_convention_5532_50():
 
 
 @pytest.mark.django_db
-def test_T1_annee_par_defaut_l_annee_en_cours():
+def test_T1_default_year_is_the_current_year():
     sortie = StringIO()
     call_command(
         "simuler_contribution", "--population", "2355", "--formule", "socle_complet", stdout=sortie
@@ -127,7 +127,7 @@ def test_T1_annee_par_defaut_l_annee_en_cours():
 
 
 @pytest.mark.django_db
-def test_T1_bareme_lu_en_base_et_non_dans_le_code():
+def test_T1_bareme_read_from_the_database_not_from_the_code():
     LigneBareme.objects.filter(service="socle_complet", part_fixe=D("2000")).update(
         part_fixe=D("2100")
     )
@@ -136,7 +136,7 @@ def test_T1_bareme_lu_en_base_et_non_dans_le_code():
 
 
 @pytest.mark.django_db
-def test_T1_sortie_lisible_en_francais():
+def test_T1_output_readable_in_french():
     sortie = StringIO()
     call_command(
         "simuler_contribution",
@@ -176,7 +176,7 @@ def _t5(livre_le, effet, annee):
 
 
 @pytest.mark.django_db
-def test_T5_exemple_de_la_convention_2032_50():
+def test_T5_convention_example_2032_50():
     resultat = _t5("2024-04-15", "2024-09-01", 2024)
     verifier_forme(resultat)
     assert [(ligne["code"], ligne["montant"]) for ligne in resultat["lignes"]] == [
@@ -198,7 +198,7 @@ def test_T5_exemple_de_la_convention_2032_50():
         ("2024-04-15", "2024-01-01", 2024, "2032.50"),  # effect before delivery qualifies
     ],
 )
-def test_T5_bords_de_la_fenetre_de_6_mois(livre_le, effet, annee, total):
+def test_T5_edges_of_the_6_month_window(livre_le, effet, annee, total):
     resultat = _t5(livre_le, effet, annee)
     verifier_forme(resultat)
     assert resultat["total"] == total
@@ -208,14 +208,14 @@ def test_T5_bords_de_la_fenetre_de_6_mois(livre_le, effet, annee, total):
 
 
 @pytest.mark.django_db
-def test_T5_pas_de_deduction_apres_la_premiere_annee():
+def test_T5_no_deduction_after_the_first_year():
     resultat = _t5("2024-04-15", "2024-09-01", 2025)
     assert resultat["total"] == "5532.50"
     assert [a["code"] for a in resultat["anomalies"]] == ["deduction_audit_hors_premiere_annee"]
 
 
 @pytest.mark.django_db
-def test_T5_audit_tarife_avec_le_bareme_de_la_date_de_livraison():
+def test_T5_audit_priced_with_the_bareme_of_the_delivery_date():
     # A grid version from 2025 with a dearer audit; the audit delivered in 2024 keeps 3 500 €.
     from tarification.models import VersionBareme
 
@@ -245,7 +245,7 @@ def test_T5_audit_tarife_avec_le_bareme_de_la_date_de_livraison():
         ("annexe_complet", 2, "400.00"),
     ],
 )
-def test_T6_dotation_individuelle_demi_journees_au_dela_de_la_dotation(
+def test_T6_dotation_individuelle_half_days_beyond_the_dotation(
     formule, demi_journees, montant, dotation_individuelle
 ):
     resultat = simuler("--population", 2355, "--formule", formule, "--demi-journees", demi_journees)
@@ -258,7 +258,7 @@ def test_T6_dotation_individuelle_demi_journees_au_dela_de_la_dotation(
 
 
 @pytest.mark.django_db
-def test_T6_volume_partage_les_demi_journees_simulees_apres_celles_de_l_annee():
+def test_T6_volume_partage_simulated_half_days_come_after_those_of_the_year():
     # Nothing recorded this year: 12 half-days of a socle complet member stay within the pool.
     resultat = simuler("--population", 2355, "--formule", "socle_complet", "--demi-journees", 12)
     verifier_forme(resultat)
@@ -310,7 +310,7 @@ def lancer(env, *args):
     )
 
 
-def test_commande_en_ligne_de_commande_json(base_sqlite):
+def test_command_on_the_command_line_json(base_sqlite):
     fini = lancer(
         base_sqlite,
         "--population",
@@ -326,7 +326,7 @@ def test_commande_en_ligne_de_commande_json(base_sqlite):
     assert json.loads(fini.stdout)["total"] == "5532.50"
 
 
-def test_M6_commande_total_null_et_code_de_sortie_0(base_sqlite):
+def test_M6_command_total_null_and_exit_code_0(base_sqlite):
     fini = lancer(base_sqlite, "--population", "8001", "--formule", "audit", "--json")
     assert fini.returncode == 0, fini.stderr
     resultat = json.loads(fini.stdout)
@@ -391,7 +391,7 @@ def erreurs(base_sqlite):
 
 
 @pytest.mark.parametrize("index", range(len(ERREURS)), ids=[m for _, m in ERREURS])
-def test_entree_invalide_message_francais_d_une_ligne(erreurs, index):
+def test_invalid_input_one_line_french_message(erreurs, index):
     message = ERREURS[index][1]
     fini = erreurs[index]
     assert fini.returncode != 0
@@ -403,7 +403,7 @@ def test_entree_invalide_message_francais_d_une_ligne(erreurs, index):
 
 
 @pytest.mark.django_db
-def test_entree_invalide_par_call_command_leve_command_error():
+def test_invalid_input_through_call_command_raises_command_error():
     with pytest.raises(CommandError, match="Population invalide"):
         call_command("simuler_contribution", "--population", "-1", "--formule", "audit")
     with pytest.raises(CommandError, match="Argument inconnu"):

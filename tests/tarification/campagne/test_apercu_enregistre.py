@@ -70,7 +70,7 @@ def _signature_du_formulaire(page: str) -> str:
 # --- Storing ---------------------------------------------------------------------------------
 
 
-def test_B2_l_apercu_enregistre_reprend_l_apercu_calcule(membres_varies, responsable_financier):
+def test_B2_the_saved_apercu_reproduces_the_computed_apercu(membres_varies, responsable_financier):
     enregistre = enregistrer_apercu(annee=2025, exercice=2026, par=responsable_financier)
     calcule = module_apercu.apercu(annee=2025, exercice=2026)
 
@@ -113,7 +113,7 @@ def test_B2_l_apercu_enregistre_reprend_l_apercu_calcule(membres_varies, respons
     assert "SIRET manquant" in lignes[membres_varies["bains"].pk].liste_avertissements[0]
 
 
-def test_B4_l_apercu_enregistre_garde_ce_qui_est_deja_facture(emetteur, membre):
+def test_B4_the_saved_apercu_keeps_what_is_already_billed(emetteur, membre):
     commune = membre(nom="Allaire")
     emise = actes_campagne.emettre_campagne(annee=2025, par=None, date_emission=date(2026, 2, 10))
     enregistrer_apercu(annee=2025, exercice=2026, par=None)
@@ -139,7 +139,7 @@ def test_B4_l_apercu_enregistre_garde_ce_qui_est_deja_facture(emetteur, membre):
     )
 
 
-def test_B2_recalculer_remplace_l_apercu_enregistre(membre, responsable_financier, agent_dsi):
+def test_B2_recomputing_replaces_the_saved_apercu(membre, responsable_financier, agent_dsi):
     _membres(membre, 2)
     premier = enregistrer_apercu(annee=2025, exercice=2026, par=responsable_financier)
     anciennes = set(premier.membres.values_list("pk", flat=True))
@@ -158,7 +158,7 @@ def test_B2_recalculer_remplace_l_apercu_enregistre(membre, responsable_financie
     assert ApercuCampagne.objects.count() == 2 and ApercuMembre.objects.count() == 10
 
 
-def test_B2_enregistrer_en_un_nombre_de_requetes_constant(membre, responsable_financier):
+def test_B2_saving_in_a_constant_number_of_queries(membre, responsable_financier):
     _membres(membre, 3)
     enregistrer_apercu(annee=2025, exercice=2026, par=responsable_financier)  # one to replace
     with CaptureQueriesContext(connection) as petit:
@@ -176,7 +176,7 @@ def test_B2_enregistrer_en_un_nombre_de_requetes_constant(membre, responsable_fi
 
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
-def test_B2_calculs_concurrents_du_meme_apercu(bareme_article_7, membre):
+def test_B2_concurrent_computations_of_the_same_apercu(bareme_article_7, membre):
     """Four finance officers compute the same preview at the same moment: no error (the
     summary row is created once, the others wait for its lock), one preview, no member
     twice."""
@@ -206,7 +206,7 @@ def test_B2_calculs_concurrents_du_meme_apercu(bareme_article_7, membre):
     ]
 
 
-def test_B2_supprimer_une_commune_supprime_sa_ligne_d_apercu(membre):
+def test_B2_deleting_a_commune_deletes_its_apercu_line(membre):
     enregistrer_apercu(annee=2025, exercice=2026, par=None)
     commune = Commune.objects.create(code_insee="35999", nom="Fusionnée", departement="35")
     apercu = ApercuCampagne.objects.get()
@@ -217,7 +217,7 @@ def test_B2_supprimer_une_commune_supprime_sa_ligne_d_apercu(membre):
     assert not ApercuMembre.objects.filter(nom="Fusionnée").exists()
 
 
-def test_les_statuts_enregistres_sont_ceux_de_l_apercu():
+def test_the_saved_statuses_are_those_of_the_apercu():
     # One list of statuses: what the preview gives is what the stored preview accepts.
     stockes = dict(ApercuMembre._meta.get_field("statut").choices)
     statuts = (
@@ -235,7 +235,7 @@ def test_les_statuts_enregistres_sont_ceux_de_l_apercu():
 # --- The page --------------------------------------------------------------------------------
 
 
-def test_B2_page_sans_apercu_enregistre_propose_de_le_calculer(
+def test_B2_page_without_a_saved_apercu_offers_to_compute_it(
     client, responsable_financier, membre, monkeypatch
 ):
     membre(nom="Allaire")
@@ -249,7 +249,7 @@ def test_B2_page_sans_apercu_enregistre_propose_de_le_calculer(
     assert "Allaire" not in page and "Émettre les titres" not in page
 
 
-def test_B2_calculer_puis_voir_l_apercu_enregistre(
+def test_B2_compute_then_view_the_saved_apercu(
     client, responsable_financier, emetteur, membres_varies
 ):
     responsable_financier.first_name, responsable_financier.last_name = "Dominique", "Caron"
@@ -280,7 +280,7 @@ def test_B2_calculer_puis_voir_l_apercu_enregistre(
     assert _signature_du_formulaire(page) == apercu.signature
 
 
-def test_B2_la_page_lit_l_apercu_enregistre_sans_le_recalculer(
+def test_B2_the_page_reads_the_saved_apercu_without_recomputing_it(
     client, responsable_financier, emetteur, membre, monkeypatch
 ):
     membre(nom="Allaire")
@@ -319,7 +319,7 @@ def test_B2_la_page_lit_l_apercu_enregistre_sans_le_recalculer(
     assert "Campagne émise" in page and f'href="{url_campagne}"' in page
 
 
-def test_B2_page_apercu_nombre_de_requetes_constant(
+def test_B2_apercu_page_query_count_is_constant(
     client, responsable_financier, emetteur, membre, django_assert_num_queries
 ):
     _membres(membre, 3)
@@ -405,9 +405,7 @@ def _noms(page: str) -> list[str]:
     return re.findall(r"<td >(Membre \d{3})</td>", page)
 
 
-def test_B2_page_apercu_paginee_par_50_dans_l_ordre_des_noms(
-    client, responsable_financier, apercu_de_150
-):
+def test_B2_apercu_page_paginated_by_50_in_name_order(client, responsable_financier, apercu_de_150):
     client.force_login(responsable_financier)
     with CaptureQueriesContext(connection) as requetes:
         page = client.get(URL_APERCU, CAMPAGNE).content.decode()
@@ -421,7 +419,7 @@ def test_B2_page_apercu_paginee_par_50_dans_l_ordre_des_noms(
     assert "100 membres</p>" in page_2 and "100\u00a0000,00\u00a0€" in page_2
 
 
-def test_B2_filtres_de_la_page_appliques_en_base(client, responsable_financier, apercu_de_150):
+def test_B2_page_filters_applied_in_the_database(client, responsable_financier, apercu_de_150):
     client.force_login(responsable_financier)
     with CaptureQueriesContext(connection) as requetes:
         page = client.get(URL_APERCU, {**CAMPAGNE, "statut": "bloque"}).content.decode()
@@ -441,7 +439,7 @@ def test_B2_filtres_de_la_page_appliques_en_base(client, responsable_financier, 
     assert _noms(page) == [f"Membre {i}" for i in range(100, 150) if i % 3]
 
 
-def test_B2_page_apercu_triee_par_montant(client, responsable_financier, apercu_de_150):
+def test_B2_apercu_page_sorted_by_amount(client, responsable_financier, apercu_de_150):
     ApercuMembre.objects.filter(nom="Membre 149").update(a_emettre=D("9.99"), calcule=D("9.99"))
     client.force_login(responsable_financier)
     page = client.get(URL_APERCU, {**CAMPAGNE, "sort": "calcule"}).content.decode()
@@ -453,7 +451,7 @@ def test_B2_page_apercu_triee_par_montant(client, responsable_financier, apercu_
 # --- Rights and bad input --------------------------------------------------------------------
 
 
-def test_calculer_l_apercu_reserve(client, secretaire_a, membre):
+def test_computing_the_apercu_is_restricted(client, secretaire_a, membre):
     membre()
     reponse = client.post(URL_CALCULER, CAMPAGNE)
     assert reponse.status_code == 302 and reponse["Location"].startswith(reverse("login"))
@@ -465,7 +463,7 @@ def test_calculer_l_apercu_reserve(client, secretaire_a, membre):
     assert not ApercuCampagne.objects.exists()
 
 
-def test_calculer_l_apercu_exige_le_jeton_csrf(responsable_financier, membre):
+def test_computing_the_apercu_requires_the_csrf_token(responsable_financier, membre):
     membre()
     client = Client(enforce_csrf_checks=True)
     client.force_login(responsable_financier)
@@ -473,7 +471,7 @@ def test_calculer_l_apercu_exige_le_jeton_csrf(responsable_financier, membre):
     assert not ApercuCampagne.objects.exists()
 
 
-def test_lecteur_peut_calculer_sans_pouvoir_emettre(client, django_user_model, membre):
+def test_reader_can_compute_without_being_able_to_issue(client, django_user_model, membre):
     from django.contrib.auth.models import Permission
 
     # A finance assistant: the finance role's pages, without the right to issue.
@@ -499,7 +497,7 @@ def test_lecteur_peut_calculer_sans_pouvoir_emettre(client, django_user_model, m
         ({"annee": "2024", "exercice": "2024"}, "Exercice : Sélectionnez un choix valide."),
     ],
 )
-def test_calculer_l_apercu_refuse_une_mauvaise_campagne(
+def test_computing_the_apercu_refuses_a_wrong_campagne(
     client, responsable_financier, donnees, message
 ):
     client.force_login(responsable_financier)
@@ -510,7 +508,7 @@ def test_calculer_l_apercu_refuse_une_mauvaise_campagne(
     assert not ApercuCampagne.objects.exists()
 
 
-def test_oublier_l_apercu(membre):
+def test_forgetting_the_apercu(membre):
     membre()
     enregistrer_apercu(annee=2025, exercice=2026, par=None)
     enregistrer_apercu(annee=2024, exercice=2025, par=None)

@@ -43,7 +43,7 @@ def _par_commune(apercu):
     return {m.commune.pk: m for m in apercu.membres}
 
 
-def test_B2_apercu_statuts_anomalies_avertissements_et_raisons(membres_varies):
+def test_B2_apercu_statuses_anomalies_warnings_and_reasons(membres_varies):
     apercu = module_apercu.apercu(annee=2025, aujourd_hui=LE)
     membres = _par_commune(apercu)
     m = {nom: membres[c.pk] for nom, c in membres_varies.items()}
@@ -76,7 +76,7 @@ def test_B2_apercu_statuts_anomalies_avertissements_et_raisons(membres_varies):
     assert apercu.exercice == 2026 and apercu.annee_terminee
 
 
-def test_B2_totaux_egaux_au_calculateur(membres_varies):
+def test_B2_totals_equal_to_the_calculator(membres_varies):
     apercu = module_apercu.apercu(annee=2025, aujourd_hui=LE)
     for membre in apercu.a_emettre:
         attendu = contribution(membre.commune, 2025).resultat
@@ -86,7 +86,7 @@ def test_B2_totaux_egaux_au_calculateur(membres_varies):
         ]
 
 
-def test_B4_apercu_apres_emission_deja_facture(emetteur, membres_varies):
+def test_B4_apercu_after_issue_already_billed(emetteur, membres_varies):
     actes_campagne.emettre_campagne(annee=2025, par=None, date_emission=LE, aujourd_hui=LE)
     apercu = module_apercu.apercu(annee=2025, aujourd_hui=LE)
     allaire = _par_commune(apercu)[membres_varies["allaire"].pk]
@@ -103,7 +103,7 @@ def test_B4_apercu_apres_emission_deja_facture(emetteur, membres_varies):
     assert apercu.a_emettre == []
 
 
-def test_B1_total_nul_pas_de_titre(membre, adhesion_factory, commune_factory, population_factory):
+def test_B1_zero_total_no_titre(membre, adhesion_factory, commune_factory, population_factory):
     """T5: the audit deducted covers the whole socle → total 0 → no titre (B1)."""
     commune = commune_factory(nom="Petite")
     for annee in (2024, 2025):
@@ -136,7 +136,7 @@ def _membres(membre, nombre, debut=0):
     return [membre(nom=f"Commune {i:03d}") for i in range(debut, debut + nombre)]
 
 
-def test_B2_apercu_nombre_de_requetes_constant(emetteur, membre):
+def test_B2_apercu_query_count_is_constant(emetteur, membre):
     _membres(membre, 3)
     with CaptureQueriesContext(connection) as petit:
         module_apercu.apercu(annee=2025, aujourd_hui=LE)
@@ -168,12 +168,12 @@ def test_B2_apercu_nombre_de_requetes_constant(emetteur, membre):
         (2027, date(2026, 12, 6), [], 2027),
     ],
 )
-def test_B3_exercices_possibles(annee, jour, attendus, defaut):
+def test_B3_possible_exercices(annee, jour, attendus, defaut):
     assert exercices.exercices_campagne(annee, jour) == attendus
     assert exercices.exercice_par_defaut(annee, jour) == defaut
 
 
-def test_B3_exercice_N_seulement_jusqu_au_31_janvier(membre):
+def test_B3_exercice_N_only_until_31_january(membre):
     membre()
     fevrier = date(2026, 2, 1)
     with pytest.raises(ValidationError, match="jusqu'au 31 janvier 2026"):
@@ -187,7 +187,7 @@ def test_B3_exercice_N_seulement_jusqu_au_31_janvier(membre):
     assert not TitreDeRecettes.objects.exists()
 
 
-def test_B3_exercice_N_pendant_la_journee_complementaire(emetteur, membre):
+def test_B3_exercice_N_during_the_journee_complementaire(emetteur, membre):
     membre()
     jour = date(2026, 1, 31)
     resultat = actes_campagne.emettre_campagne(
@@ -196,7 +196,7 @@ def test_B3_exercice_N_pendant_la_journee_complementaire(emetteur, membre):
     assert resultat.exercice == 2025 and resultat.bordereau.titres.get().exercice == 2025
 
 
-def test_B1_B3_campagne_emise_en_decembre_de_l_annee_N_porte_l_exercice_N(emetteur, membre):
+def test_B1_B3_campagne_issued_in_december_of_year_N_carries_exercice_N(emetteur, membre):
     """The issue's case: run on 6 December 2026 the campaign 2026 used to issue titres on
     exercice 2027 dated 06/12/2026, an exercice not open. Now: exercice 2026 by default."""
     membre()
@@ -215,7 +215,7 @@ def test_B1_B3_campagne_emise_en_decembre_de_l_annee_N_porte_l_exercice_N(emette
     assert "(B1, B3)" in str(erreur.value)
 
 
-def test_B1_une_date_d_emission_future_est_refusee_et_rien_n_est_emis(emetteur, membre):
+def test_B1_a_future_issue_date_is_refused_and_nothing_is_issued(emetteur, membre):
     """The issue's case: ``--date 2027-06-30`` was accepted and then locked the series."""
     from tarification.models import Compteur
 
@@ -250,7 +250,7 @@ URL_APERCU_2025 = f"{URL_APERCU}?annee=2025&exercice={EXERCICE}"
 CAMPAGNE_WEB = {"annee": 2025, "exercice": EXERCICE}
 
 
-def test_pages_de_campagne_reservees(client, secretaire_a, emetteur, membre):
+def test_campagne_pages_restricted(client, secretaire_a, emetteur, membre):
     membre()
     campagne_emise = actes_campagne.emettre_campagne(annee=2025, par=None, date_emission=LE)
     urls = [
@@ -269,7 +269,7 @@ def test_pages_de_campagne_reservees(client, secretaire_a, emetteur, membre):
     assert client.post(URL_CALCULER, {"annee": 2025}).status_code == 403
 
 
-def test_page_campagnes(client, responsable_financier, emetteur, membre, django_assert_num_queries):
+def test_campagnes_page(client, responsable_financier, emetteur, membre, django_assert_num_queries):
     _membres(membre, 3)
     actes_campagne.emettre_campagne(annee=2024, par=None, date_emission=date(2025, 2, 1))
     actes_campagne.emettre_campagne(annee=2025, par=None, date_emission=LE)
@@ -285,7 +285,7 @@ def test_page_campagnes(client, responsable_financier, emetteur, membre, django_
         client.get(URL_CAMPAGNES)
 
 
-def test_B2_page_apercu(client, responsable_financier, emetteur, membres_varies):
+def test_B2_apercu_page(client, responsable_financier, emetteur, membres_varies):
     client.force_login(responsable_financier)
     client.post(URL_CALCULER, CAMPAGNE_WEB)  # stored, then shown
     reponse = client.get(URL_APERCU, CAMPAGNE_WEB)
@@ -311,7 +311,7 @@ def test_B2_page_apercu(client, responsable_financier, emetteur, membres_varies)
     assert "Émettre les titres" not in par_nom  # issuing is for the whole campaign only
 
 
-def test_B2_page_apercu_nombre_de_requetes_constant(
+def test_B2_apercu_page_query_count_is_constant(
     client, responsable_financier, emetteur, membre, django_assert_num_queries
 ):
     _membres(membre, 3)
@@ -327,7 +327,7 @@ def test_B2_page_apercu_nombre_de_requetes_constant(
     assert reponse.content.decode().count('class="etiquette etiquette--ok"') == 43
 
 
-def test_B2_apercu_exercice_refuse(client, responsable_financier):
+def test_B2_apercu_for_a_closed_exercice_refused(client, responsable_financier):
     client.force_login(responsable_financier)
     # Exercice 2024 is never open again (journée complémentaire: 31/01/2025).
     reponse = client.get(URL_APERCU, {"annee": 2024, "exercice": 2024})
@@ -335,7 +335,7 @@ def test_B2_apercu_exercice_refuse(client, responsable_financier):
     assert "Sélectionnez un choix valide" in reponse.content.decode()
 
 
-def test_B1_emission_apres_confirmation(
+def test_B1_issue_after_confirmation(
     client, responsable_financier, emetteur, membres_varies, django_capture_on_commit_callbacks
 ):
     client.force_login(responsable_financier)
@@ -377,7 +377,7 @@ def test_B1_emission_apres_confirmation(
     assert "Télécharger les PDF (ZIP)" in page
 
 
-def test_B1_annee_non_terminee_avertissement_et_confirmation(
+def test_B1_unfinished_year_warning_and_confirmation(
     client, responsable_financier, emetteur, membre, population_factory
 ):
     annee = timezone.localdate().year
@@ -404,9 +404,7 @@ def test_B1_annee_non_terminee_avertissement_et_confirmation(
     assert TitreDeRecettes.objects.get().exercice == apercu.exercice == annee  # B3
 
 
-def test_B2_emission_refusee_si_les_donnees_ont_change(
-    client, responsable_financier, emetteur, membre
-):
+def test_B2_issue_refused_if_the_data_has_changed(client, responsable_financier, emetteur, membre):
     membre(nom="Allaire")
     client.force_login(responsable_financier)
     client.post(URL_CALCULER, CAMPAGNE_WEB)
@@ -428,7 +426,7 @@ def test_B2_emission_refusee_si_les_donnees_ont_change(
     assert "n'a pas abouti" not in client.get(URL_APERCU_2025).content.decode()
 
 
-def test_lecture_seule_sans_droit_d_emettre(client, django_user_model, emetteur, membre):
+def test_read_only_without_the_right_to_issue(client, django_user_model, emetteur, membre):
     from django.contrib.auth.models import Permission
 
     # A finance assistant: the finance role's pages, without the right to issue.
@@ -445,7 +443,7 @@ def test_lecture_seule_sans_droit_d_emettre(client, django_user_model, emetteur,
     assert client.post(URL_EMETTRE, {"annee": 2025}).status_code == 403
 
 
-def test_page_campagne_nombre_de_requetes_constant(
+def test_campagne_page_query_count_is_constant(
     client, responsable_financier, emetteur, membre, django_assert_num_queries
 ):
     _membres(membre, 3)
@@ -460,7 +458,7 @@ def test_page_campagne_nombre_de_requetes_constant(
     assert reponse.content.decode().count("en cours</span>") == 30
 
 
-def test_liste_des_titres_filtres_et_requetes(
+def test_titres_list_filters_and_queries(
     client, responsable_financier, emetteur, membre, django_assert_num_queries
 ):
     _membres(membre, 3)

@@ -31,7 +31,7 @@ def _texte(contenu: bytes) -> str:
 
 
 @pytest.mark.django_db
-def test_demo_historique_puis_campagne_2026_par_le_responsable_financier(
+def test_demo_history_then_campagne_2026_by_the_finance_officer(
     client, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):

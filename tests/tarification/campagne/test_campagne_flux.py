@@ -29,7 +29,7 @@ class _Ligne:
         self.commune_id, self.valeur = commune_id, valeur
 
 
-def test_flux_rend_les_lignes_de_chaque_commune_dans_l_ordre():
+def test_flux_yields_the_lines_of_each_commune_in_order():
     lignes = [_Ligne(1, "a"), _Ligne(1, "b"), _Ligne(3, "c"), _Ligne(5, "d"), _Ligne(8, "e")]
     f = flux.Flux(lignes)
     assert [x.valeur for x in f.pour(1)] == ["a", "b"]
@@ -41,7 +41,7 @@ def test_flux_rend_les_lignes_de_chaque_commune_dans_l_ordre():
     assert f.pour(10) == []
 
 
-def test_flux_cle_calculee():
+def test_flux_computed_key():
     f = flux.Flux([(2, "x"), (2, "y"), (4, "z")], lambda ligne: ligne[0])
     assert f.pour(2) == [(2, "x"), (2, "y")] and f.pour(4) == [(4, "z")]
 
@@ -52,7 +52,7 @@ LE = date(2026, 2, 10)
 
 
 @pytest.mark.django_db
-def test_B2_signature_en_flux_egale_a_celle_de_la_liste(emetteur, membre):
+def test_B2_streamed_signature_equals_that_of_the_list(emetteur, membre):
     for i in range(4):
         membre(nom=f"Commune {i}", population=1200 + 1000 * i)
     membre(nom="Audit seul", formule="audit")
@@ -87,7 +87,7 @@ def _ecritures(capture):
 
 
 @pytest.mark.django_db
-def test_B1_emission_en_un_nombre_de_requetes_constant(emetteur, membre):
+def test_B1_issue_in_a_constant_number_of_queries(emetteur, membre):
     for i in range(3):
         membre(nom=f"Commune {i:02d}")
     with CaptureQueriesContext(connection) as petit:
@@ -124,7 +124,9 @@ def test_B1_emission_en_un_nombre_de_requetes_constant(emetteur, membre):
 
 
 @pytest.mark.django_db
-def test_B3_B5_B7_titres_ecrits_en_flux_complets_et_chaines(emetteur, membre, commune_factory):
+def test_B3_B5_B7_titres_written_as_a_stream_complete_and_chained(
+    emetteur, membre, commune_factory
+):
     communes = [membre(nom=f"Commune {i}", population=900 + 2000 * i) for i in range(4)]
     sans_siret = membre(nom="Sans SIRET", siret="", code_service_chorus="")
     apercu = module_apercu.apercu(annee=2025, exercice=2026, aujourd_hui=LE)
@@ -179,7 +181,7 @@ def test_B3_B5_B7_titres_ecrits_en_flux_complets_et_chaines(emetteur, membre, co
 
 
 @pytest.mark.django_db
-def test_B1_rien_a_emettre_n_ecrit_rien(emetteur, membre):
+def test_B1_nothing_to_issue_writes_nothing(emetteur, membre):
     membre(nom="Audit seul", formule="audit")
     with CaptureQueriesContext(connection) as capture:
         assert actes_campagne.emettre_campagne(annee=2025, par=None, date_emission=LE) is None
@@ -187,7 +189,7 @@ def test_B1_rien_a_emettre_n_ecrit_rien(emetteur, membre):
 
 
 @pytest.mark.django_db
-def test_B2_apercu_perime_annule_toute_l_emission(emetteur, membre):
+def test_B2_stale_apercu_cancels_the_whole_issue(emetteur, membre):
     commune = membre(nom="Allaire")
     apercu = module_apercu.apercu(annee=2025, exercice=2026, aujourd_hui=LE)
     Commune.objects.filter(pk=commune.pk).update(service_informatique=True)  # price changes
@@ -200,7 +202,7 @@ def test_B2_apercu_perime_annule_toute_l_emission(emetteur, membre):
     assert not TitreDeRecettes.objects.exists()
 
 
-def test_copie_valeurs_en_csv():
+def test_copy_values_as_csv():
     from datetime import datetime
 
     from psycopg.types.json import Jsonb
@@ -218,7 +220,7 @@ def test_copie_valeurs_en_csv():
 
 @pytest.mark.postgresql
 @pytest.mark.django_db
-def test_B1_emission_dont_les_lignes_passent_par_un_fichier(emetteur, membre, monkeypatch):
+def test_B1_issue_whose_lines_go_through_a_file(emetteur, membre, monkeypatch):
     """Past ``EN_MEMOIRE`` bytes the rows wait in a file on disk: the same titres come out."""
     monkeypatch.setattr(flux, "EN_MEMOIRE", 200)
     for i in range(6):

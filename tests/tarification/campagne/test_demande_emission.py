@@ -39,7 +39,7 @@ def _apercu(membre, responsable_financier, *noms):
     return enregistrer_apercu(**CAMPAGNE, par=responsable_financier)
 
 
-def test_B1_demande_refusee_sans_l_apercu_confirme(emetteur, membre, responsable_financier):
+def test_B1_request_refused_without_the_confirmed_apercu(emetteur, membre, responsable_financier):
     with pytest.raises(ValidationError) as erreur:
         actes_campagne.demander_emission(**CAMPAGNE, par=responsable_financier, signature="0" * 64)
     assert erreur.value.code == "apercu_perime"
@@ -51,7 +51,7 @@ def test_B1_demande_refusee_sans_l_apercu_confirme(emetteur, membre, responsable
     assert apercu.nb_a_emettre == 1
 
 
-def test_B1_une_seule_demande_en_cours(
+def test_B1_only_one_request_in_progress(
     emetteur, membre, responsable_financier, file_sans_travailleur
 ):
     apercu = _apercu(membre, responsable_financier)
@@ -84,7 +84,7 @@ def test_B1_une_seule_demande_en_cours(
     assert TitreDeRecettes.objects.count() == 1
 
 
-def test_B1_page_pendant_l_emission(
+def test_B1_page_during_the_issue(
     client, emetteur, membre, responsable_financier, file_sans_travailleur
 ):
     apercu = _apercu(membre, responsable_financier)
@@ -109,7 +109,7 @@ def test_B1_page_pendant_l_emission(
     assert reverse("tarification:campagne", args=[campagne.pk]) in page
 
 
-def test_B1_rien_a_emettre(client, emetteur, membre, responsable_financier):
+def test_B1_nothing_to_issue(client, emetteur, membre, responsable_financier):
     apercu = _apercu(membre, responsable_financier)
     client.force_login(responsable_financier)
     client.post(URL_EMETTRE, {**CAMPAGNE, "signature": apercu.signature, "confirme": "on"})
@@ -127,7 +127,7 @@ def test_B1_rien_a_emettre(client, emetteur, membre, responsable_financier):
     assert Campagne.objects.count() == 1
 
 
-def test_B1_demandes_dans_l_administration(admin_client, emetteur, membre, responsable_financier):
+def test_B1_requests_in_the_admin(admin_client, emetteur, membre, responsable_financier):
     apercu = _apercu(membre, responsable_financier)
     actes_campagne.demander_emission(
         **CAMPAGNE, par=responsable_financier, signature=apercu.signature

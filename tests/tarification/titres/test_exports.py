@@ -54,7 +54,7 @@ def titres_emis(emetteur, membre, django_capture_on_commit_callbacks):
         (12, 12),
     ],
 )
-def test_B7_echappement_des_formules(valeur, attendu):
+def test_B7_formula_escaping(valeur, attendu):
     assert echapper(valeur) == attendu
 
 
@@ -113,7 +113,7 @@ def test_B7_bordereau_xlsx(titres_emis):
     assert all(c.data_type != "f" for ligne in feuille.iter_rows() for c in ligne)
 
 
-def test_B7_zip_des_pdf_identiques(titres_emis):
+def test_B7_zip_of_the_identical_pdfs(titres_emis):
     campagne, _, _ = titres_emis
     sortie = io.BytesIO()
     liste = list(exports.titres_pour_export(campagne.bordereau.titres.all()))
@@ -126,7 +126,7 @@ def test_B7_zip_des_pdf_identiques(titres_emis):
             )
 
 
-def test_B7_telechargements_de_la_campagne(client, responsable_financier, titres_emis):
+def test_B7_campagne_downloads(client, responsable_financier, titres_emis):
     campagne, _, _ = titres_emis
     bordereau = campagne.bordereau
     client.force_login(responsable_financier)
@@ -149,7 +149,7 @@ def test_B7_telechargements_de_la_campagne(client, responsable_financier, titres
     assert feuille.max_row == 4  # header, two titres, total
 
 
-def test_B7_export_de_la_liste_des_titres(client, responsable_financier, titres_emis):
+def test_B7_export_of_the_titres_list(client, responsable_financier, titres_emis):
     client.force_login(responsable_financier)
     reponse = client.get(reverse("tarification:titres"), {"nature": "reduction", "export": "csv"})
     lignes = _lire_csv(reponse.content)
@@ -160,7 +160,7 @@ def test_B7_export_de_la_liste_des_titres(client, responsable_financier, titres_
 # --- manage.py campagne_titres -----------------------------------------------------------------
 
 
-def test_B7_commande_apercu_emission_export(emetteur, membre, tmp_path, capsys):
+def test_B7_command_apercu_issue_export(emetteur, membre, tmp_path, capsys):
     membre(nom="Allaire")
     membre(nom="Plessé", service_informatique=True)
 

@@ -48,7 +48,7 @@ def titre_du_jour(emetteur, membre):
 # --- Models -------------------------------------------------------------------------------
 
 
-def test_B4_save_refuse_toute_modification(titre):
+def test_B4_save_refuses_any_modification(titre):
     titre.total = Decimal("1.00")
     with pytest.raises(
         TitreImmuable, match="son champ « total \\(€\\) » ne peut plus être modifié"
@@ -66,14 +66,14 @@ def test_B4_save_refuse_toute_modification(titre):
     assert titre.total == Decimal("5532.50") and titre.statut == "emis"
 
 
-def test_B3_references_officielles_modifiables(titre):
+def test_B3_official_references_are_editable(titre):
     titre.numero_officiel = "T-456"
     titre.save()
     titre.refresh_from_db()
     assert titre.numero_officiel == "T-456"
 
 
-def test_B4_pdf_enregistre_une_seule_fois(titre):
+def test_B4_pdf_saved_only_once(titre):
     titre.pdf.save("a.pdf", ContentFile(b"%PDF-1"), save=False)
     titre.pdf_sha256 = "a" * 64
     titre.save(update_fields=["pdf", "pdf_sha256"])
@@ -82,13 +82,13 @@ def test_B4_pdf_enregistre_une_seule_fois(titre):
         titre.save(update_fields=["pdf"])
 
 
-def test_B4_delete_refuse(titre):
+def test_B4_delete_refused(titre):
     with pytest.raises(TitreImmuable, match="ne peut être supprimé"):
         titre.delete()
     assert TitreDeRecettes.objects.filter(pk=titre.pk).exists()
 
 
-def test_B4_queryset_update_et_delete_refuses(titre):
+def test_B4_queryset_update_and_delete_refused(titre):
     with pytest.raises(TitreImmuable):
         TitreDeRecettes.objects.filter(pk=titre.pk).update(total=Decimal("1.00"))
     with pytest.raises(TitreImmuable):
@@ -100,7 +100,7 @@ def test_B4_queryset_update_et_delete_refuses(titre):
     assert titre.total == Decimal("5532.50") and titre.bordereau_officiel == "B-12"
 
 
-def test_B4_lignes_figees(titre):
+def test_B4_frozen_lines(titre):
     ligne = titre.lignes.get()
     ligne.montant = Decimal("1.00")
     with pytest.raises(TitreImmuable):
@@ -124,7 +124,7 @@ def test_B4_lignes_figees(titre):
     assert titre.lignes.get().montant == Decimal("5532.50")
 
 
-def test_B4_debiteur_protege(titre):
+def test_B4_protected_debtor(titre):
     with pytest.raises(ProtectedError):
         titre.commune.delete()
 
@@ -132,7 +132,7 @@ def test_B4_debiteur_protege(titre):
 # --- Admin and pages -----------------------------------------------------------------------
 
 
-def test_B4_admin_lecture_seule(client, agent_dsi, titre):
+def test_B4_admin_read_only(client, agent_dsi, titre):
     client.force_login(agent_dsi)
     change = reverse("admin:tarification_titrederecettes_change", args=[titre.pk])
     page = client.get(change)
@@ -151,14 +151,14 @@ def test_B4_admin_lecture_seule(client, agent_dsi, titre):
     assert titre.objet.startswith("Contribution 2025") and titre.total == Decimal("5532.50")
 
 
-def test_B4_admin_liste_requetes(client, agent_dsi, titre, django_assert_max_num_queries):
+def test_B4_admin_list_query_count(client, agent_dsi, titre, django_assert_max_num_queries):
     client.force_login(agent_dsi)
     with django_assert_max_num_queries(12):
         reponse = client.get(reverse("admin:tarification_titrederecettes_changelist"))
     assert reponse.status_code == 200
 
 
-def test_B4_aucune_page_ne_modifie_un_titre(client, responsable_financier, titre_du_jour):
+def test_B4_no_page_modifies_a_titre(client, responsable_financier, titre_du_jour):
     titre = titre_du_jour
     client.force_login(responsable_financier)
     for nom in ["titre", "titre_pdf"]:
@@ -175,7 +175,7 @@ def test_B4_aucune_page_ne_modifie_un_titre(client, responsable_financier, titre
     assert titre.corrections.get().motif == "Erreur de population"
 
 
-def test_B4_page_du_titre_actions(client, responsable_financier, titre_du_jour):
+def test_B4_titre_page_actions(client, responsable_financier, titre_du_jour):
     titre = titre_du_jour
     client.force_login(responsable_financier)
     page = client.get(reverse("tarification:titre", args=[titre.pk])).content.decode()
@@ -223,7 +223,7 @@ def test_verifier_titres_intact(plusieurs_titres):
     assert "3 titre(s) vérifié(s) : tout est intact." in sortie
 
 
-def test_verifier_titres_nomme_le_titre_modifie_en_sql(plusieurs_titres):
+def test_verifier_titres_names_the_titre_modified_in_sql(plusieurs_titres):
     deuxieme = plusieurs_titres[1]
     with connection.cursor() as curseur:
         curseur.execute(
@@ -236,7 +236,7 @@ def test_verifier_titres_nomme_le_titre_modifie_en_sql(plusieurs_titres):
     assert "Titre n° 1 " not in sortie and "Titre n° 3 " not in sortie
 
 
-def test_verifier_titres_ligne_modifiee_en_sql(plusieurs_titres):
+def test_verifier_titres_line_modified_in_sql(plusieurs_titres):
     ligne = plusieurs_titres[2].lignes.get()
     with connection.cursor() as curseur:
         curseur.execute(
@@ -247,7 +247,7 @@ def test_verifier_titres_ligne_modifiee_en_sql(plusieurs_titres):
     assert not intact and "Titre n° 3 (exercice 2026, Budget principal) : contenu modifié" in sortie
 
 
-def test_verifier_titres_empreinte_recalculee_chainage_rompu(plusieurs_titres):
+def test_verifier_titres_recomputed_hash_broken_chain(plusieurs_titres):
     """Even with its own hash recomputed, an altered titre breaks the next one's link."""
     premier = plusieurs_titres[0]
     premier.debiteur_nom = "Autre débiteur"
@@ -264,7 +264,7 @@ def test_verifier_titres_empreinte_recalculee_chainage_rompu(plusieurs_titres):
     assert "Titre n° 2 (exercice 2026, Budget principal) : chaînage rompu" in sortie
 
 
-def test_verifier_titres_titre_supprime_en_sql(plusieurs_titres):
+def test_verifier_titres_titre_deleted_in_sql(plusieurs_titres):
     deuxieme = plusieurs_titres[1]
     with connection.cursor() as curseur:
         curseur.execute(
@@ -279,7 +279,7 @@ def test_verifier_titres_titre_supprime_en_sql(plusieurs_titres):
     assert "Titre n° 3 (exercice 2026, Budget principal) : chaînage rompu" in sortie
 
 
-def test_verifier_titres_pdf_modifie(plusieurs_titres):
+def test_verifier_titres_pdf_modified(plusieurs_titres):
     premier = plusieurs_titres[0]
     premier.refresh_from_db()
     with open(premier.pdf.path, "ab") as fichier:
@@ -290,7 +290,7 @@ def test_verifier_titres_pdf_modifie(plusieurs_titres):
 
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
-def test_verifier_titres_sur_postgresql(bareme_article_7, emetteur, membre):
+def test_verifier_titres_on_postgresql(bareme_article_7, emetteur, membre):
     for nom in ["Allaire", "Redon"]:
         membre(nom=nom)
     actes_campagne.emettre_campagne(annee=2025, par=None, date_emission=LE)

@@ -50,32 +50,32 @@ D = Decimal
         ("-5532.50", "moins cinq mille cinq cent trente-deux euros et cinquante centimes"),
     ],
 )
-def test_B5_montant_en_lettres_exemples(montant, attendu):
+def test_B5_montant_en_lettres_examples(montant, attendu):
     assert montant_en_lettres(D(montant)) == attendu
 
 
-def test_B5_montant_en_lettres_accepte_un_entier():
+def test_B5_montant_en_lettres_accepts_an_integer():
     assert montant_en_lettres(1000000) == "un million d'euros"
 
 
-def test_B5_montant_en_lettres_zeros_superflus_acceptes():
+def test_B5_montant_en_lettres_accepts_superfluous_zeros():
     assert montant_en_lettres(D("12.5000")) == "douze euros et cinquante centimes"
 
 
 @pytest.mark.parametrize("montant", ["0.001", "12.345", "-1.999"])
-def test_B5_montant_en_lettres_plus_de_deux_decimales_refuse(montant):
+def test_B5_montant_en_lettres_refuses_more_than_two_decimals(montant):
     with pytest.raises(ValueError, match="au plus deux décimales"):
         montant_en_lettres(D(montant))
 
 
 @pytest.mark.parametrize("montant", ["NaN", "Infinity", "-Infinity"])
-def test_B5_montant_en_lettres_non_fini_refuse(montant):
+def test_B5_montant_en_lettres_refuses_non_finite(montant):
     with pytest.raises(ValueError, match="nombre fini"):
         montant_en_lettres(D(montant))
 
 
 @pytest.mark.parametrize("montant", [1.5, 0.0, "12.00", None, True])
-def test_B5_montant_en_lettres_float_ou_autre_refuse(montant):
+def test_B5_montant_en_lettres_refuses_float_or_other(montant):
     with pytest.raises(TypeError, match="jamais un float"):
         montant_en_lettres(montant)
 
@@ -165,12 +165,12 @@ def _attendu_euros(n: int) -> str:
     return f"{_reference(n)} euros"
 
 
-def test_B5_montant_en_lettres_tous_les_euros_de_0_a_2000():
+def test_B5_montant_en_lettres_every_euro_from_0_to_2000():
     for n in range(2001):
         assert montant_en_lettres(D(n)) == _attendu_euros(n), n
 
 
-def test_B5_montant_en_lettres_tous_les_centimes():
+def test_B5_montant_en_lettres_every_cent():
     for c in range(1, 100):
         attendu = f"{_reference(c)} centime{'s' if c > 1 else ''}"
         assert montant_en_lettres(D(c).scaleb(-2)) == attendu, c
@@ -196,7 +196,7 @@ _groupes = st.one_of(
 @example(80_080_080_080, 80, False)
 @example(200_200_200_200, 0, True)
 @example(1_001_001_001, 1, False)
-def test_B5_montant_en_lettres_conforme_aux_regles_d_accord(euros, centimes, negatif):
+def test_B5_montant_en_lettres_follows_the_agreement_rules(euros, centimes, negatif):
     montant = D(euros) + D(centimes).scaleb(-2)
     if negatif:
         montant = -montant

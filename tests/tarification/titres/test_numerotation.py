@@ -37,7 +37,7 @@ def _emettre(commune, **kwargs):
 
 
 @pytest.mark.django_db
-def test_B3_numeros_continus_et_bordereaux(emetteur, membre):
+def test_B3_continuous_numbers_and_bordereaux(emetteur, membre):
     a, b, c = membre(nom="Allaire"), membre(nom="Redon"), membre(nom="Rieux")
     campagne = actes_campagne.emettre_campagne(annee=2025, par=None, date_emission=LE)
     seul = _emettre(a)
@@ -53,7 +53,7 @@ def test_B3_numeros_continus_et_bordereaux(emetteur, membre):
 
 
 @pytest.mark.django_db
-def test_B3_une_serie_par_exercice_et_par_budget(emetteur, membre):
+def test_B3_one_series_per_exercice_and_per_budget(emetteur, membre):
     commune = membre()
     _emettre(commune, exercice=2025, date_emission=date(2026, 1, 15))
     _emettre(commune, date_emission=date(2026, 1, 20))
@@ -70,7 +70,7 @@ def test_B3_une_serie_par_exercice_et_par_budget(emetteur, membre):
 
 
 @pytest.mark.django_db
-def test_B3_chaque_titre_chaine_l_empreinte_du_precedent(emetteur, membre):
+def test_B3_each_titre_chains_the_hash_of_the_previous_one(emetteur, membre):
     commune = membre()
     premier, second = _emettre(commune), _emettre(commune)
     assert premier.empreinte_precedente == ""
@@ -78,7 +78,7 @@ def test_B3_chaque_titre_chaine_l_empreinte_du_precedent(emetteur, membre):
 
 
 @pytest.mark.django_db
-def test_B3_serie_chronologique(emetteur, membre):
+def test_B3_chronological_series(emetteur, membre):
     commune = membre()
     _emettre(commune, date_emission=date(2026, 3, 1))
     with pytest.raises(ValidationError, match="antérieure au dernier titre"):
@@ -87,7 +87,7 @@ def test_B3_serie_chronologique(emetteur, membre):
 
 
 @pytest.mark.django_db
-def test_B3_contrainte_unique_en_base(emetteur, membre):
+def test_B3_unique_constraint_in_the_database(emetteur, membre):
     titre = _emettre(membre())
     doublon = TitreDeRecettes.objects.filter(pk=titre.pk).values().get()
     doublon.pop("id")
@@ -96,7 +96,7 @@ def test_B3_contrainte_unique_en_base(emetteur, membre):
 
 
 @pytest.mark.django_db
-def test_B3_rien_n_est_numerote_si_l_emission_echoue(emetteur, membre):
+def test_B3_nothing_is_numbered_if_the_issue_fails(emetteur, membre):
     commune = membre()
     _emettre(commune)
     with pytest.raises(ValidationError):
@@ -106,7 +106,9 @@ def test_B3_rien_n_est_numerote_si_l_emission_echoue(emetteur, membre):
 
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
-def test_B3_emissions_concurrentes_serie_contigue_sans_doublon(bareme_article_7, emetteur, membre):
+def test_B3_concurrent_issues_contiguous_series_without_duplicate(
+    bareme_article_7, emetteur, membre
+):
     """Eight threads (eight database connections) issue 5 titres each at the same time, plus
     a campaign: the exercice's series is exactly 1..n, every number once."""
     communes = [membre(nom=f"Commune {i}") for i in range(8)]
@@ -158,7 +160,7 @@ def test_B3_emissions_concurrentes_serie_contigue_sans_doublon(bareme_article_7,
 
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
-def test_B4_campagnes_concurrentes_ne_facturent_pas_deux_fois(bareme_article_7, emetteur, membre):
+def test_B4_concurrent_campagnes_do_not_bill_twice(bareme_article_7, emetteur, membre):
     """Two finance officers issue the same campaign at the same moment: one bills, the other
     finds nothing left (the members' rows are locked before reading what is billed)."""
     for i in range(5):

@@ -43,7 +43,7 @@ def _lire(titre) -> bytes:
         return fichier.read()
 
 
-def test_B5_toutes_les_mentions_du_titre(campagne_avec_pdf, texte_pdf):
+def test_B5_every_mention_of_the_titre(campagne_avec_pdf, texte_pdf):
     _, titre = campagne_avec_pdf
     texte = texte_pdf(_lire(titre))
     mentions = [
@@ -101,7 +101,7 @@ def test_B5_toutes_les_mentions_du_titre(campagne_avec_pdf, texte_pdf):
         ("0.01", "un centime"),
     ],
 )
-def test_B5_total_en_lettres(
+def test_B5_total_in_words(
     montant, lettres, emetteur, membre, django_capture_on_commit_callbacks, texte_pdf
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -116,7 +116,7 @@ def test_B5_total_en_lettres(
     assert f"Arrêté le présent titre à la somme de {lettres}." in texte_pdf(_lire(titre))
 
 
-def test_B5_pdf_produit_apres_validation_par_la_tache(
+def test_B5_pdf_rendered_after_commit_by_the_task(
     emetteur, membre, django_capture_on_commit_callbacks
 ):
     membre()
@@ -133,7 +133,7 @@ def test_B5_pdf_produit_apres_validation_par_la_tache(
     assert bordereau.pdf_termines and bordereau.pdf_fin
 
 
-def test_B5_un_pdf_par_titre_une_page_chacun(campagne_avec_pdf, texte_pdf):
+def test_B5_one_pdf_per_titre_one_page_each(campagne_avec_pdf, texte_pdf):
     campagne, _ = campagne_avec_pdf
     for titre in campagne.bordereau.titres.all():
         contenu = _lire(titre)
@@ -145,7 +145,7 @@ def test_B5_un_pdf_par_titre_une_page_chacun(campagne_avec_pdf, texte_pdf):
         assert hashlib.sha256(contenu).hexdigest() == titre.pdf_sha256
 
 
-def test_B5_polices_livrees_incorporees(campagne_avec_pdf):
+def test_B5_bundled_fonts_embedded(campagne_avec_pdf):
     _, titre = campagne_avec_pdf
     lecteur = PdfReader(io.BytesIO(_lire(titre)))
     polices = {
@@ -157,7 +157,7 @@ def test_B5_polices_livrees_incorporees(campagne_avec_pdf):
     assert lecteur.metadata.title == "Titre de recettes n° 1 — exercice 2026"
 
 
-def test_B5_titre_de_plusieurs_pages_numerote(
+def test_B5_titre_of_several_pages_is_numbered(
     emetteur, membre, django_capture_on_commit_callbacks, texte_pdf
 ):
     lignes = [
@@ -181,7 +181,7 @@ def test_B5_titre_de_plusieurs_pages_numerote(
     assert "quatre cents euros" in texte
 
 
-def test_B4_pdf_du_titre_d_annulation(
+def test_B4_pdf_of_the_annulation_titre(
     campagne_avec_pdf, django_capture_on_commit_callbacks, texte_pdf
 ):
     _, titre = campagne_avec_pdf
@@ -197,7 +197,7 @@ def test_B4_pdf_du_titre_d_annulation(
     assert "cinq mille cinq cent trente-deux euros et cinquante centimes, en déduction" in texte
 
 
-def test_refacturation_facture_incorporee_au_pdf(
+def test_refacturation_invoice_embedded_in_the_pdf(
     emetteur, membre, django_capture_on_commit_callbacks, texte_pdf
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -222,7 +222,7 @@ def test_refacturation_facture_incorporee_au_pdf(
     assert "mille deux cent trente-quatre euros et cinquante-six centimes" in texte
 
 
-def test_echec_de_production_enregistre_sur_le_bordereau(
+def test_rendering_failure_recorded_on_the_bordereau(
     emetteur, membre, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False) as rappels:
@@ -251,13 +251,13 @@ def test_echec_de_production_enregistre_sur_le_bordereau(
     "url",
     ["http://example.com/logo.png", "file:///etc/passwd", "file:///{static}/../manage.py"],
 )
-def test_B5_ressources_hors_de_static_refusees(url):
+def test_B5_resources_outside_static_refused(url):
     url = url.format(static=str(moteur_pdf.STATIQUE).lstrip("/"))
     with pytest.raises(moteur_pdf.RessourceRefusee):
         moteur_pdf.moteur().document(f'<p>x</p><img src="{url}">', [])
 
 
-def test_B5_ressource_de_static_acceptee():
+def test_B5_resource_from_static_accepted():
     fetcher = moteur_pdf.FetcherStatique()
     reponse = fetcher.fetch((moteur_pdf.STATIQUE / "css" / "titre.css").as_uri())
     assert b"@font-face" in reponse.read()
@@ -266,7 +266,7 @@ def test_B5_ressource_de_static_acceptee():
 # --- Served byte-identical -------------------------------------------------------------------
 
 
-def test_B5_pdf_servi_a_l_identique(client, campagne_avec_pdf, responsable_financier):
+def test_B5_pdf_served_unchanged(client, campagne_avec_pdf, responsable_financier):
     _, titre = campagne_avec_pdf
     stocke = _lire(titre)
     client.force_login(responsable_financier)
@@ -281,7 +281,7 @@ def test_B5_pdf_servi_a_l_identique(client, campagne_avec_pdf, responsable_finan
     assert b"".join(reponse.streaming_content) == stocke
 
 
-def test_B5_pdf_reserve(client, campagne_avec_pdf, secretaire_a):
+def test_B5_pdf_restricted(client, campagne_avec_pdf, secretaire_a):
     _, titre = campagne_avec_pdf
     url = reverse("tarification:titre_pdf", args=[titre.pk])
     assert client.get(url).status_code == 302  # anonymous: to the login page
@@ -289,7 +289,7 @@ def test_B5_pdf_reserve(client, campagne_avec_pdf, secretaire_a):
     assert client.get(url).status_code == 403
 
 
-def test_B5_pdf_pas_encore_produit(client, emetteur, membre, responsable_financier):
+def test_B5_pdf_not_rendered_yet(client, emetteur, membre, responsable_financier):
     membre()
     titre = actes_campagne.emettre_campagne(
         annee=2025, par=None, date_emission=LE

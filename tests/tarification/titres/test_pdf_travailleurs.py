@@ -46,7 +46,7 @@ def _bordereau(membre, nombre: int, *, pieces_jointes=()) -> Bordereau:
     return emis[0].bordereau
 
 
-def test_une_tache_par_lot_au_plus_le_nombre_de_travailleurs(settings):
+def test_one_task_per_batch_at_most_the_number_of_workers(settings):
     settings.PDF_TACHES_PAR_BORDEREAU = 4
     assert pdf.nombre_de_taches(1) == 1
     assert pdf.nombre_de_taches(pdf.LOT) == 1
@@ -56,7 +56,7 @@ def test_une_tache_par_lot_au_plus_le_nombre_de_travailleurs(settings):
 
 
 @pytest.mark.django_db
-def test_l_emission_enfile_les_taches_du_bordereau(
+def test_the_issue_enqueues_the_bordereau_tasks(
     settings, emetteur, membre, django_capture_on_commit_callbacks
 ):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
@@ -70,7 +70,7 @@ def test_l_emission_enfile_les_taches_du_bordereau(
 
 
 @pytest.mark.django_db
-def test_un_titre_en_echec_n_arrete_pas_son_lot(
+def test_a_failing_titre_does_not_stop_its_batch(
     emetteur, membre, monkeypatch, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr(pdf, "LOT", 3)
@@ -98,7 +98,7 @@ def test_un_titre_en_echec_n_arrete_pas_son_lot(
 
 
 @pytest.mark.django_db
-def test_seule_la_tache_qui_termine_le_bordereau_notifie(
+def test_only_the_task_that_finishes_the_bordereau_notifies(
     emetteur, membre, monkeypatch, django_capture_on_commit_callbacks
 ):
     monkeypatch.setattr(pdf, "LOT", 2)
@@ -120,7 +120,7 @@ def test_seule_la_tache_qui_termine_le_bordereau_notifie(
 
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
-def test_deux_travailleurs_se_partagent_un_bordereau_sans_doublon(
+def test_two_workers_share_a_bordereau_without_duplicate(
     settings, bareme_article_7, emetteur, membre, monkeypatch
 ):
     """Two workers (two threads, two database connections) render one bordereau at the same

@@ -52,7 +52,7 @@ def _emettre(commune, par, **kwargs):
 # --- The titre is a snapshot -------------------------------------------------------------
 
 
-def test_B5_titre_copie_le_debiteur_et_l_emetteur(emetteur, membre, responsable_financier):
+def test_B5_titre_copies_the_debtor_and_the_issuer(emetteur, membre, responsable_financier):
     commune = membre(nom="Allaire", reference_engagement="ENG-42")
     titre = _emettre(commune, responsable_financier)
 
@@ -87,11 +87,11 @@ def test_B5_titre_copie_le_debiteur_et_l_emetteur(emetteur, membre, responsable_
         ("La Chapelle-de-Brain", "Commune de La Chapelle-de-Brain"),
     ],
 )
-def test_B5_nom_du_debiteur(nom, attendu):
+def test_B5_debtor_name(nom, attendu):
     assert mentions.nom_debiteur_commune(nom) == attendu
 
 
-def test_B6_imputation_par_nature(emetteur, membre, responsable_financier):
+def test_B6_imputation_by_nature(emetteur, membre, responsable_financier):
     commune = membre()
     emetteur.imputation_frais_sortie = ""
     emetteur.save()
@@ -100,7 +100,7 @@ def test_B6_imputation_par_nature(emetteur, membre, responsable_financier):
     assert not TitreDeRecettes.objects.exists()
 
 
-def test_B5_emetteur_incomplet_refuse(emetteur, membre, responsable_financier):
+def test_B5_incomplete_issuer_refused(emetteur, membre, responsable_financier):
     commune = membre()
     emetteur.comptable_public = ""
     emetteur.ordonnateur_prenom = ""
@@ -110,12 +110,12 @@ def test_B5_emetteur_incomplet_refuse(emetteur, membre, responsable_financier):
     assert not TitreDeRecettes.objects.exists()
 
 
-def test_B1_pas_de_titre_a_total_nul(emetteur, membre, responsable_financier):
+def test_B1_no_titre_with_a_zero_total(emetteur, membre, responsable_financier):
     with pytest.raises(ValidationError, match="total nul"):
         _emettre(membre(), responsable_financier, lignes=[_ligne("0.00")])
 
 
-def test_T9_ligne_negative_refusee_hors_deduction(emetteur, membre, responsable_financier):
+def test_T9_negative_line_refused_except_deduction(emetteur, membre, responsable_financier):
     commune = membre()
     with pytest.raises(ValidationError, match="montant négatif"):
         _emettre(commune, responsable_financier, lignes=[_ligne("200.00"), _ligne("-50.00")])
@@ -127,12 +127,12 @@ def test_T9_ligne_negative_refusee_hors_deduction(emetteur, membre, responsable_
     assert titre.total == D("150.00")
 
 
-def test_B5_base_de_liquidation_obligatoire(emetteur, membre, responsable_financier):
+def test_B5_liquidation_basis_required(emetteur, membre, responsable_financier):
     with pytest.raises(ValidationError, match="base de liquidation est obligatoire"):
         _emettre(membre(), responsable_financier, lignes=[_ligne(base_texte="  ")])
 
 
-def test_M7_etablissement_debiteur(emetteur, membre, responsable_financier):
+def test_M7_etablissement_as_debtor(emetteur, membre, responsable_financier):
     commune = membre(nom="Redon")
     ccas = Etablissement.objects.create(
         commune=commune,
@@ -154,7 +154,7 @@ def test_M7_etablissement_debiteur(emetteur, membre, responsable_financier):
         _emettre(autre, responsable_financier, etablissement=ccas)
 
 
-def test_B3_exercice_d_un_titre_isole(emetteur, membre, responsable_financier):
+def test_B3_exercice_of_a_standalone_titre(emetteur, membre, responsable_financier):
     commune = membre()
     with pytest.raises(ValidationError, match="le 01/03/2026 n'en fait pas partie"):
         _emettre(commune, responsable_financier, exercice=2025, date_emission=date(2026, 3, 1))
@@ -166,7 +166,7 @@ def test_B3_exercice_d_un_titre_isole(emetteur, membre, responsable_financier):
 # --- B4: the campaign bills nothing twice --------------------------------------------------
 
 
-def test_B4_campagne_relancee_ne_facture_rien_deux_fois(emetteur, membre, responsable_financier):
+def test_B4_rerun_campagne_bills_nothing_twice(emetteur, membre, responsable_financier):
     allaire = membre(nom="Allaire")
     redon = membre(nom="Redon", formule="groupement", population=9000)
 
@@ -186,7 +186,7 @@ def test_B4_campagne_relancee_ne_facture_rien_deux_fois(emetteur, membre, respon
     assert totaux[redon.pk] == contribution(redon, 2025).resultat.total == D("5750.00")
 
 
-def test_B4_membre_ajoute_plus_tard_a_son_propre_titre(emetteur, membre, responsable_financier):
+def test_B4_member_added_later_gets_its_own_titre(emetteur, membre, responsable_financier):
     membre(nom="Allaire")
     actes_campagne.emettre_campagne(
         annee=2025, par=responsable_financier, date_emission=FEVRIER_2026
@@ -205,7 +205,7 @@ def test_B4_membre_ajoute_plus_tard_a_son_propre_titre(emetteur, membre, respons
     assert Campagne.objects.filter(annee=2025).count() == 2
 
 
-def test_B4_element_annule_refacture_reduit_non(emetteur, membre, responsable_financier):
+def test_B4_cancelled_item_billed_again_reduced_one_not(emetteur, membre, responsable_financier):
     allaire, redon = membre(nom="Allaire"), membre(nom="Redon")
     actes_campagne.emettre_campagne(
         annee=2025, par=responsable_financier, date_emission=FEVRIER_2026
@@ -234,7 +234,7 @@ def test_B4_element_annule_refacture_reduit_non(emetteur, membre, responsable_fi
     assert nouveaux[0].total == D("5532.50")
 
 
-def test_B4_emettre_titre_refuse_un_element_deja_facture(emetteur, membre, responsable_financier):
+def test_B4_emettre_titre_refuses_an_already_billed_item(emetteur, membre, responsable_financier):
     commune = membre()
     ligne = _ligne(service="licence:2026")
     _emettre(commune, responsable_financier, lignes=[ligne])
@@ -246,7 +246,7 @@ def test_B4_emettre_titre_refuse_un_element_deja_facture(emetteur, membre, respo
     assert TitreDeRecettes.objects.count() == 3
 
 
-def test_B1_membre_bloque_non_facture_les_autres_oui(
+def test_B1_blocked_member_not_billed_the_others_are(
     emetteur, membre, commune_factory, adhesion_factory, responsable_financier
 ):
     allaire = membre(nom="Allaire")
@@ -262,7 +262,7 @@ def test_B1_membre_bloque_non_facture_les_autres_oui(
 # --- T2: the audit at delivery -------------------------------------------------------------
 
 
-def test_T2_la_dsi_enregistre_la_livraison_et_les_finances_emettent_le_titre_une_fois(
+def test_T2_the_dsi_records_the_delivery_and_finance_issues_the_titre_once(
     emetteur, membre, agent_dsi, responsable_financier
 ):
     commune = membre(
@@ -305,7 +305,7 @@ def test_T2_la_dsi_enregistre_la_livraison_et_les_finances_emettent_le_titre_une
         )
 
 
-def test_T2_titre_d_audit_sans_livraison_enregistree_refuse(
+def test_T2_audit_titre_without_a_recorded_delivery_refused(
     emetteur, membre, responsable_financier
 ):
     adhesion = membre(formule="audit", date_effet=date(2025, 3, 1)).adhesions.get()
@@ -314,7 +314,7 @@ def test_T2_titre_d_audit_sans_livraison_enregistree_refuse(
     assert not TitreDeRecettes.objects.exists()
 
 
-def test_T2_audit_annule_se_facture_de_nouveau(emetteur, membre, agent_dsi, responsable_financier):
+def test_T2_cancelled_audit_is_billed_again(emetteur, membre, agent_dsi, responsable_financier):
     adhesion = membre(formule="audit", date_effet=date(2025, 3, 1)).adhesions.get()
     actes_titres.enregistrer_livraison_audit(
         adhesion=adhesion, livre_le=date(2025, 6, 20), par=agent_dsi, jour=date(2025, 6, 20)
@@ -334,7 +334,7 @@ def test_T2_audit_annule_se_facture_de_nouveau(emetteur, membre, agent_dsi, resp
     assert nouveau != titre and nouveau.total == titre.total
 
 
-def test_T2_audit_prealable_au_socle_non_facture(emetteur, membre, responsable_financier):
+def test_T2_audit_prealable_to_the_socle_not_billed(emetteur, membre, responsable_financier):
     adhesion = membre().adhesions.get()
     with pytest.raises(ValidationError, match="ne comprend pas l'audit"):
         actes_titres.enregistrer_livraison_audit(
@@ -343,7 +343,7 @@ def test_T2_audit_prealable_au_socle_non_facture(emetteur, membre, responsable_f
     assert not TitreDeRecettes.objects.exists()
 
 
-def test_T5_audit_facture_net_des_reductions(emetteur, membre, responsable_financier):
+def test_T5_audit_billed_net_of_reductions(emetteur, membre, responsable_financier):
     adhesion = membre(formule="audit", date_effet=date(2025, 3, 1)).adhesions.get()
     actes_titres.enregistrer_livraison_audit(
         adhesion=adhesion,
@@ -371,7 +371,7 @@ def _facture(contenu=PDF_MINIMAL, nom="facture.pdf"):
     return SimpleUploadedFile(nom, contenu, content_type="application/pdf")
 
 
-def test_refacturation_avec_facture_acquittee(emetteur, membre, responsable_financier):
+def test_refacturation_with_a_paid_invoice(emetteur, membre, responsable_financier):
     commune = membre()
     titre = actes_titres.emettre_refacturation(
         commune=commune,
@@ -413,9 +413,7 @@ def test_refacturation_avec_facture_acquittee(emetteur, membre, responsable_fina
         (_facture(b"ceci n'est pas un PDF"), "ne correspond pas à son extension"),
     ],
 )
-def test_refacturation_facture_pdf_seulement(
-    emetteur, membre, responsable_financier, fichier, message
-):
+def test_refacturation_invoice_pdf_only(emetteur, membre, responsable_financier, fichier, message):
     with pytest.raises(ValidationError, match=message):
         actes_titres.emettre_refacturation(
             commune=membre(),
@@ -432,7 +430,7 @@ def test_refacturation_facture_pdf_seulement(
     assert not TitreDeRecettes.objects.exists()
 
 
-def test_refacturation_facture_trop_volumineuse(settings, emetteur, membre, responsable_financier):
+def test_refacturation_invoice_too_large(settings, emetteur, membre, responsable_financier):
     settings.DOCUMENT_MAX_BYTES = 20
     with pytest.raises(ValidationError, match="trop volumineux"):
         actes_titres.emettre_refacturation(
@@ -452,7 +450,7 @@ def test_refacturation_facture_trop_volumineuse(settings, emetteur, membre, resp
 # --- Art. 2.4: exit costs ------------------------------------------------------------------
 
 
-def test_frais_de_sortie_apres_resiliation(emetteur, membre, responsable_financier):
+def test_frais_de_sortie_after_resiliation(emetteur, membre, responsable_financier):
     commune = membre(adhesion={"resiliation_notifiee_le": date(2025, 3, 10)})
     adhesion = commune.adhesions.get()
     titre = actes_titres.emettre_frais_de_sortie(
@@ -478,7 +476,7 @@ def test_frais_de_sortie_apres_resiliation(emetteur, membre, responsable_financi
     )
 
 
-def test_frais_de_sortie_sans_resiliation_refuses(emetteur, membre, responsable_financier):
+def test_frais_de_sortie_without_resiliation_refused(emetteur, membre, responsable_financier):
     adhesion = membre().adhesions.get()
     with pytest.raises(ValidationError, match="qu'après une résiliation"):
         actes_titres.emettre_frais_de_sortie(
@@ -492,7 +490,7 @@ def test_frais_de_sortie_sans_resiliation_refuses(emetteur, membre, responsable_
 # --- B4: réduction and annulation ----------------------------------------------------------
 
 
-def test_B4_annulation_titre_negatif_qui_se_refere_a_l_original(
+def test_B4_annulation_negative_titre_referring_to_the_original(
     emetteur, membre, responsable_financier
 ):
     titre = _emettre(membre(), responsable_financier, lignes=[_ligne("300.00"), _ligne("200.00")])
@@ -517,7 +515,7 @@ def test_B4_annulation_titre_negatif_qui_se_refere_a_l_original(
         )
 
 
-def test_B4_annulation_rend_la_deduction_de_l_audit(emetteur, membre, responsable_financier):
+def test_B4_annulation_gives_back_the_audit_deduction(emetteur, membre, responsable_financier):
     titre = _emettre(
         membre(),
         responsable_financier,
@@ -530,7 +528,7 @@ def test_B4_annulation_rend_la_deduction_de_l_audit(emetteur, membre, responsabl
     assert annulation.total == D("-2032.50")
 
 
-def test_B4_reduction_partielle_puis_annulation_du_reste(emetteur, membre, responsable_financier):
+def test_B4_partial_reduction_then_annulation_of_the_rest(emetteur, membre, responsable_financier):
     titre = _emettre(membre(), responsable_financier, lignes=[_ligne("300.00"), _ligne("200.00")])
     premiere, seconde = titre.lignes.order_by("ordre")
     reduction = corrections.reduire_titre(
@@ -564,7 +562,7 @@ def test_B4_reduction_partielle_puis_annulation_du_reste(emetteur, membre, respo
     assert deja_facture.restes_par_ligne(titre) == [(premiere, D("0.00")), (seconde, D("0.00"))]
 
 
-def test_B4_correction_d_un_exercice_clos_passe_par_un_mandat_673(
+def test_B4_correction_of_a_closed_exercice_goes_through_a_mandat_673(
     emetteur, membre, responsable_financier
 ):
     titre = _emettre(membre(), responsable_financier, date_emission=date(2025, 5, 1), exercice=2025)
@@ -579,7 +577,7 @@ def test_B4_correction_d_un_exercice_clos_passe_par_un_mandat_673(
     assert annulation.exercice == 2025
 
 
-def test_B4_motif_obligatoire_et_pas_de_correction_d_une_correction(
+def test_B4_reason_required_and_no_correction_of_a_correction(
     emetteur, membre, responsable_financier
 ):
     titre = _emettre(membre(), responsable_financier)
@@ -600,7 +598,7 @@ def test_B4_motif_obligatoire_et_pas_de_correction_d_une_correction(
         )
 
 
-def test_B3_references_officielles(emetteur, membre, responsable_financier):
+def test_B3_official_references(emetteur, membre, responsable_financier):
     titre = _emettre(membre(), responsable_financier)
     empreinte = titre.empreinte
     actes_titres.enregistrer_references_officielles(
@@ -614,7 +612,7 @@ def test_B3_references_officielles(emetteur, membre, responsable_financier):
     assert titre.empreinte == empreinte
 
 
-def test_lignes_gardent_la_cle_de_l_element(emetteur, membre, responsable_financier):
+def test_lines_keep_the_key_of_the_item(emetteur, membre, responsable_financier):
     commune = membre()
     actes_campagne.emettre_campagne(
         annee=2025, par=responsable_financier, date_emission=FEVRIER_2026

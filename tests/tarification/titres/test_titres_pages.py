@@ -26,7 +26,7 @@ def _hier():
 
 
 @pytest.mark.parametrize("nom", ["audits", "refacturation"])
-def test_pages_reservees_a_qui_emet(client, secretaire_a, django_user_model, nom):
+def test_pages_restricted_to_those_who_issue(client, secretaire_a, django_user_model, nom):
     from django.contrib.auth.models import Permission
 
     url = reverse(f"tarification:{nom}")
@@ -39,7 +39,7 @@ def test_pages_reservees_a_qui_emet(client, secretaire_a, django_user_model, nom
     assert client.post(url).status_code == 403
 
 
-def test_page_refacturation(client, responsable_financier, emetteur, membre):
+def test_refacturation_page(client, responsable_financier, emetteur, membre):
     commune = membre()
     client.force_login(responsable_financier)
     donnees = {
@@ -75,7 +75,7 @@ def test_page_refacturation(client, responsable_financier, emetteur, membre):
     assert titre.piece_jointe.read() == PDF
 
 
-def test_B3_page_references_officielles(client, responsable_financier, emetteur, membre):
+def test_B3_official_references_page(client, responsable_financier, emetteur, membre):
     titre = emission.emettre_titre(
         nature="appel_de_fonds",
         commune=membre(),
@@ -96,7 +96,7 @@ def test_B3_page_references_officielles(client, responsable_financier, emetteur,
     assert "T-2026-77" in page
 
 
-def test_relancer_la_production_des_pdf(client, responsable_financier, emetteur, membre):
+def test_rerunning_the_pdf_rendering(client, responsable_financier, emetteur, membre):
     membre()
     campagne = actes_campagne.emettre_campagne(
         annee=2025, par=None, date_emission=date(2026, 2, 10)
