@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-echo "Suite complète : environ 9 minutes sur 2 cœurs (PYTEST_WORKERS=${PYTEST_WORKERS:-2} processus) ;" \
+echo "Suite complète : environ 5 minutes sur 2 cœurs (PYTEST_WORKERS=${PYTEST_WORKERS:-2} processus) ;" \
   "les tests ignorés sont listés à la fin avec leur raison."
 # -rs: every skipped test with its reason (PostgreSQL-only tests on SQLite, a missing browser).
 # shellcheck disable=SC2086
