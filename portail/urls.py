@@ -4,7 +4,7 @@ commune's INSEE code, so that a user attached to several communes switches betwe
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from portail import views
+from portail import views, vues_groupements
 from securite import views as securite_views
 
 app_name = "portail"
@@ -55,17 +55,21 @@ urlpatterns = [
     path(C + "contribution/", views.contribution, name="contribution"),
     path(C + "titres/", views.titres, name="titres"),
     path(C + "titres/<int:pk>/pdf/", views.titre_pdf, name="titre_pdf"),
-    path(C + "groupements/", views.groupements, name="groupements"),
-    path(C + "groupements/<int:pk>/", views.groupement, name="groupement"),
-    path(C + "groupements/<int:pk>/adherer/", views.groupement_adherer, name="groupement_adherer"),
+    path(C + "groupements/", vues_groupements.groupements, name="groupements"),
+    path(C + "groupements/<int:pk>/", vues_groupements.groupement, name="groupement"),
+    path(
+        C + "groupements/<int:pk>/adherer/",
+        vues_groupements.groupement_adherer,
+        name="groupement_adherer",
+    ),
     path(
         C + "groupements/adhesions/<int:pk>/besoins/",
-        views.groupement_besoins,
+        vues_groupements.groupement_besoins,
         name="groupement_besoins",
     ),
     path(
         C + "groupements/adhesions/<int:pk>/retrait/",
-        views.groupement_retrait,
+        vues_groupements.groupement_retrait,
         name="groupement_retrait",
     ),
     path(C + "niveau1/", views.niveau1, name="niveau1"),
